@@ -1,0 +1,65 @@
+# Rollout Academy: the two commands of the quick start are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run serve migrate demo messages compilemessages test lint fmt bench check clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the project with its dev tools
+
+compilemessages: $(STAMP)  ## compile the translation catalogues (pure Python, no gettext needed)
+	$(BIN)/python manage.py compile_translations
+
+migrate: $(STAMP)  ## apply database migrations
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate  ## load the demo organisation, staff, courses and accounts (idempotent)
+	$(BIN)/python manage.py seed_demo
+
+run: install compilemessages migrate demo  ## set up everything and serve the app with its task worker
+	@$(BIN)/python manage.py demo_logins
+	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin: /admin/). Ctrl-C stops the server and the worker."
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ; export DJANGO_DEBUG ; \
+	trap 'kill 0' INT TERM EXIT ; \
+	$(BIN)/python manage.py qcluster & \
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT) ; \
+	wait
+
+test: install compilemessages  ## run the whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: install  ## Django system checks and migration drift
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+lint: install  ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install  ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: install  ## refresh the English and Chinese catalogues (needs GNU gettext)
+	$(BIN)/python manage.py makemessages -l en -l zh_Hans --no-obsolete --ignore=.venv --ignore=tests
+	$(BIN)/python manage.py compile_translations
+
+bench: install compilemessages  ## run the benchmarks and write docs/benchmarks.md
+	$(BIN)/python -m bench
+
+clean:  ## remove the virtualenv, the local database and generated files
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class LmsConfig(AppConfig):
+    name = "lms"
+    verbose_name = _("Training")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from lms.roles import roles_sync_after_migrate
+
+        post_migrate.connect(roles_sync_after_migrate)

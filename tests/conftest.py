@@ -1,0 +1,59 @@
+"""Test-only settings live here, as fixtures (no second settings module)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests import factories
+
+POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
+
+
+def pytest_report_header(config) -> list[str]:
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = "redis" if settings.REDIS_URL else "orm"
+    return [f"rollout: database={engine} task broker={broker}"]
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    """Plain HTTP, no static manifest, private files and media in a temp dir,
+    tasks run inline (django-q2 ``sync``), a per-test memory cache."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+        },
+    }
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def tree(db) -> dict[str, object]:
+    """A small organisation: HQ, two provinces, three cities, four counties."""
+    return factories.build_tree()
+
+
+@pytest.fixture
+def positions(db) -> dict[str, object]:
+    return factories.demo_positions()
