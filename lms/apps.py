@@ -9,6 +9,7 @@ class LmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from lms import checks  # noqa: F401  (registers the system checks)
         from lms.roles import roles_sync_after_migrate
 
         post_migrate.connect(roles_sync_after_migrate)

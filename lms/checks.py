@@ -1,0 +1,35 @@
+"""System checks of the project's own settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security, deploy=True)
+def secret_key_is_not_the_development_key(**kwargs: Any) -> list[Error]:
+    if settings.SECRET_KEY == settings.DEV_SECRET_KEY:
+        return [
+            Error(
+                "DJANGO_SECRET_KEY is not set: the development key is in use.",
+                hint="Set DJANGO_SECRET_KEY to a long random value in production.",
+                id="rollout.E001",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def site_url_is_https(**kwargs: Any) -> list[Error]:
+    if settings.HTTPS and not settings.SITE_URL.startswith("https://"):
+        return [
+            Error(
+                "DJANGO_SITE_URL does not start with https://: certificate QR codes "
+                "would point at an insecure address.",
+                hint="Set DJANGO_SITE_URL to the public https:// address of the site.",
+                id="rollout.E002",
+            )
+        ]
+    return []
