@@ -1,0 +1,1 @@
+"""Writes of the ``lms`` app: one module (or package) per concern."""

@@ -1,0 +1,19 @@
+"""HR imports: organisation units and staff, from CSV or XLSX files.
+
+The public interface, used by the management commands and the admin:
+``org_import``, ``staff_import``, ``ImportReport``, ``RowError`` and
+``ProgressCallback``. A file with any error is refused as a whole: the report
+lists every bad row and nothing is written.
+"""
+
+from lms.services.imports.org import org_import
+from lms.services.imports.report import ImportReport, ProgressCallback, RowError
+from lms.services.imports.staff import staff_import
+
+__all__ = [
+    "ImportReport",
+    "ProgressCallback",
+    "RowError",
+    "org_import",
+    "staff_import",
+]

@@ -1,0 +1,349 @@
+"""Reading HR spreadsheets (CSV or XLSX) one row at a time.
+
+``open_table(path)`` yields a :class:`Table` whose ``rows`` stream the data
+rows as lists of trimmed strings, with their spreadsheet row numbers (the
+header is row 1). Nothing holds the whole file in memory: CSV goes through the
+csv module over an incremental text stream, XLSX through openpyxl's read-only
+mode. Anything that makes the file unreadable raises :class:`TableError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+CSV_EXTENSIONS = (".csv", ".txt")
+XLSX_EXTENSIONS = (".xlsx",)
+# Chinese-locale Excel saves "CSV" in the ANSI code page, GBK, which GB18030
+# extends; anything that is not valid UTF-8 is read as GB18030.
+FALLBACK_ENCODING = "gb18030"
+_DETECT_CHUNK = 1 << 20
+
+
+class TableError(Exception):
+    """The file cannot be read; ``row`` 0 means the whole file."""
+
+    def __init__(self, row: int, message: str) -> None:
+        super().__init__(message)
+        self.row = row
+        self.message = message
+
+
+@dataclass
+class Table:
+    header: list[str]  # lower-cased, trimmed column names, in file order
+    rows: Iterator[tuple[int, list[str]]]  # (row number, trimmed cells)
+    encoding: str | None  # the text encoding used (CSV only)
+
+
+def normalise_header(cells: list[str]) -> list[str]:
+    return [cell.replace("\ufeff", "").strip().lower() for cell in cells]
+
+
+@contextmanager
+def open_table(path: Path, *, encoding: str | None = None) -> Iterator[Table]:
+    """Open ``path`` by its extension; blank rows are skipped (not renumbered)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in CSV_EXTENSIONS:
+        with _open_csv(path, encoding) as table:
+            yield table
+    elif suffix in XLSX_EXTENSIONS:
+        with _open_xlsx(path) as table:
+            yield table
+    else:
+        hint = (
+            _("Save it from Excel as .xlsx or CSV first.")
+            if suffix in (".xls", ".xlsm", ".ods", ".et")
+            else ""
+        )
+        raise TableError(
+            0,
+            (
+                _(
+                    "The file type “%(suffix)s” is not supported: use a .csv, .txt "
+                    "or .xlsx file."
+                )
+                % {"suffix": suffix or path.name}
+                + (" " + hint if hint else "")
+            ),
+        )
+
+
+def locate_columns(
+    header: list[str], required: tuple[str, ...], optional: tuple[str, ...]
+) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Index of each known column, and (column, reason) for header problems.
+
+    Columns other than ``required`` and ``optional`` are ignored.
+    """
+    where: dict[str, int] = {}
+    problems: list[tuple[str, str]] = []
+    for index, name in enumerate(header):
+        if name not in required and name not in optional:
+            continue
+        if name in where:
+            problems.append(
+                (name, _("The column “%(column)s” appears twice.") % {"column": name})
+            )
+        else:
+            where[name] = index
+    present = ", ".join(name for name in header if name) or _("nothing")
+    for name in required:
+        if name not in where:
+            problems.append(
+                (
+                    name,
+                    _(
+                        "The required column “%(column)s” is missing (the header "
+                        "row has: %(present)s)."
+                    )
+                    % {"column": name, "present": present},
+                )
+            )
+    return where, problems
+
+
+# --- CSV ------------------------------------------------------------------------
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when the whole file decodes so, else GB18030."""
+    with path.open("rb") as stream:
+        start = stream.read(4)
+        if start.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        stream.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := stream.read(_DETECT_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return FALLBACK_ENCODING
+    return "utf-8"
+
+
+def _check_readable(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise TableError(
+            0, _("The file cannot be opened: %(reason)s") % {"reason": exc.strerror}
+        ) from exc
+    if size == 0:
+        raise TableError(0, _("The file is empty."))
+    with path.open("rb") as stream:
+        magic = stream.read(4)
+    if magic == b"PK\x03\x04":
+        raise TableError(
+            0,
+            _(
+                "This is an Excel workbook, not a CSV file: give it the .xlsx "
+                "extension or save it as CSV."
+            ),
+        )
+    if magic == b"\xd0\xcf\x11\xe0":
+        raise TableError(
+            0,
+            _(
+                "This is an old Excel (.xls) workbook, not a CSV file: save it "
+                "from Excel as .xlsx or CSV."
+            ),
+        )
+
+
+def _decode_failure(path: Path, encoding: str, detected: bool) -> TableError:
+    """The error for the first line that ``encoding`` cannot decode.
+
+    The text stream decodes ahead of the csv reader, so the row being read when
+    the error surfaces is not the culprit: find the line again, in bytes.
+    """
+    row = _first_undecodable_line(path, encoding)
+    if detected:
+        message = _(
+            "Row %(row)d cannot be read as UTF-8 or GB18030: save the file as "
+            "“CSV UTF-8” or give its encoding with --encoding."
+        )
+    else:
+        message = _(
+            "Row %(row)d cannot be read with the encoding “%(encoding)s”: check "
+            "the encoding."
+        )
+    return TableError(row, message % {"row": row, "encoding": encoding})
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 0
+    with path.open("rb") as stream:
+        try:
+            for line, data in enumerate(stream, start=1):  # noqa: B007
+                decoder.decode(data)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return max(line, 1)
+    return max(line, 1)
+
+
+@contextmanager
+def _open_csv(path: Path, encoding: str | None) -> Iterator[Table]:
+    _check_readable(path)
+    detected = not encoding
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            raise TableError(
+                0, _("Unknown encoding “%(encoding)s”.") % {"encoding": encoding}
+            ) from exc
+    else:
+        encoding = detect_encoding(path)
+    with path.open("r", encoding=encoding, newline="") as stream:
+        try:
+            first_line = stream.readline()
+            stream.seek(0)
+        except UnicodeDecodeError as exc:
+            raise _decode_failure(path, encoding, detected) from exc
+        delimiter = _delimiter(first_line)
+        reader = csv.reader(stream, delimiter=delimiter)
+        try:
+            header_cells = next(reader, None)
+        except UnicodeDecodeError as exc:
+            raise _decode_failure(path, encoding, detected) from exc
+        except csv.Error as exc:
+            raise TableError(
+                1, _("The header row is not valid CSV: %(reason)s") % {"reason": exc}
+            ) from exc
+        if header_cells is None:
+            raise TableError(0, _("The file is empty."))
+        yield Table(
+            header=normalise_header(header_cells),
+            rows=_csv_rows(reader, path, encoding, detected),
+            encoding=encoding,
+        )
+
+
+def _delimiter(first_line: str) -> str:
+    """Comma, unless the header is clearly tab- or semicolon-separated."""
+    if "," in first_line:
+        return ","
+    if "\t" in first_line:
+        return "\t"
+    if ";" in first_line:
+        return ";"
+    return ","
+
+
+def _csv_rows(
+    reader: Any, path: Path, encoding: str, detected: bool
+) -> Iterator[tuple[int, list[str]]]:
+    row = 1
+    try:
+        for row, cells in enumerate(reader, start=2):
+            stripped = [cell.strip() for cell in cells]
+            if any(stripped):
+                if any("\x00" in cell for cell in stripped):
+                    raise TableError(
+                        row,
+                        _(
+                            "The row holds a NUL character: the file is not a "
+                            "text (CSV) file."
+                        ),
+                    )
+                yield row, stripped
+    except UnicodeDecodeError as exc:
+        raise _decode_failure(path, encoding, detected) from exc
+    except csv.Error as exc:
+        raise TableError(
+            row + 1, _("The row is not valid CSV: %(reason)s") % {"reason": exc}
+        ) from exc
+
+
+# --- XLSX -----------------------------------------------------------------------
+
+
+def cell_text(value: Any) -> str:
+    """A spreadsheet value as the text a person sees (1001.0 → "1001")."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+@contextmanager
+def _open_xlsx(path: Path) -> Iterator[Table]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        if path.stat().st_size == 0:
+            raise TableError(0, _("The file is empty."))
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except TableError:
+        raise
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise TableError(
+            0, _("The file is not a valid Excel (.xlsx) workbook.")
+        ) from exc
+    except OSError as exc:
+        raise TableError(
+            0, _("The file cannot be opened: %(reason)s") % {"reason": exc.strerror}
+        ) from exc
+    try:
+        if not workbook.worksheets:
+            raise TableError(0, _("The workbook has no worksheet."))
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        try:
+            header_values = next(rows, None)
+        except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+            raise TableError(
+                0, _("The file is not a valid Excel (.xlsx) workbook.")
+            ) from exc
+        if header_values is None:
+            raise TableError(0, _("The file is empty."))
+        yield Table(
+            header=normalise_header([cell_text(v) for v in header_values]),
+            rows=_xlsx_rows(rows),
+            encoding=None,
+        )
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, list[str]]]:
+    # Read-only worksheets yield empty tuples for missing rows, so the count
+    # stays the spreadsheet's row number.
+    row = 1
+    try:
+        for row, values in enumerate(rows, start=2):
+            cells = [cell_text(value) for value in values]
+            if any(cells):
+                yield row, cells
+    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise TableError(
+            row + 1,
+            _("The row cannot be read from the workbook: %(reason)s") % {"reason": exc},
+        ) from exc
