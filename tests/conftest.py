@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 
+from lms.models import ImportJob
 from tests import factories
 
 POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "pgsql"))
@@ -20,7 +23,7 @@ def pytest_report_header(config) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, monkeypatch):
     """Plain HTTP, no static manifest, private files and media in a temp dir,
     tasks run inline (django-q2 ``sync``), a per-test memory cache."""
     settings.SECURE_SSL_REDIRECT = False
@@ -38,6 +41,8 @@ def _test_settings(settings, tmp_path):
     }
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
+    # django-q2 reads Q_CLUSTER once, when it loads: force ``sync`` there too.
+    monkeypatch.setattr("django_q.conf.Conf.SYNC", True)
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -57,3 +62,15 @@ def tree(db) -> dict[str, object]:
 @pytest.fixture
 def positions(db) -> dict[str, object]:
     return factories.demo_positions()
+
+
+@pytest.fixture(autouse=True)
+def private_dir(monkeypatch, tmp_path) -> Path:
+    """Uploaded HR files go to a temporary directory. The file field took its
+    storage when the model loaded, so it is pointed there directly."""
+    location = tmp_path / "private"
+    field = ImportJob._meta.get_field("file")
+    monkeypatch.setattr(
+        field, "storage", FileSystemStorage(location=location, base_url=None)
+    )
+    return location

@@ -1,0 +1,196 @@
+"""Chooser modals for units and users, searched with the ORM.
+
+Neither chooser replaces the default widget of every foreign key (``register_widget
+= False``): forms opt in with ``OrgUnitChooserWidget`` / ``UserChooserWidget``.
+The unit chooser lists only the units the person may see (their scopes' subtrees).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.choosers import BaseFilterForm
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import chooser as chooser_views
+from wagtail.admin.viewsets.chooser import ChooserViewSet
+from wagtail.admin.widgets.chooser import BaseChooser
+
+from lms.admin.scope import visible_units
+from lms.models import OrgUnit, User
+from lms.selectors import units_parent_name
+
+UNIT_VIEW_PERMISSION = "lms.view_orgunit"
+SCOPE_EDIT_PERMISSIONS = ("lms.add_managerscope", "lms.change_managerscope")
+
+# --- Units --------------------------------------------------------------------
+
+
+class OrgUnitSearchForm(BaseFilterForm):
+    q = forms.CharField(
+        label=_("Search term"),
+        widget=forms.TextInput(attrs={"placeholder": _("Code or name")}),
+        required=False,
+    )
+    level = forms.ChoiceField(
+        label=_("Level"),
+        choices=[("", _("All levels")), *OrgUnit.Level.choices],
+        required=False,
+        widget=forms.Select(attrs={"data-chooser-modal-search-filter": True}),
+    )
+
+    def filter(self, objects: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
+        if level := self.cleaned_data.get("level"):
+            objects = objects.filter(level=level)
+        if query := (self.cleaned_data.get("q") or "").strip():
+            objects = objects.filter(
+                Q(code__icontains=query) | Q(name__icontains=query)
+            )
+            self.is_searching = True
+            self.search_query = query
+        return objects
+
+
+class OrgUnitChooseMixin:
+    filter_form_class = OrgUnitSearchForm
+    per_page = 20
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm(UNIT_VIEW_PERMISSION):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object_list(self) -> QuerySet[OrgUnit]:
+        # parent_name tells apart the many 市辖区; skip the staff count here.
+        return visible_units(self.request).annotate(parent_name=units_parent_name())
+
+    @property
+    def columns(self) -> list[Column]:
+        title = self.title_column
+        title.label = _("Unit")
+        return [
+            title,
+            Column("level", label=_("Level"), accessor="get_level_display"),
+            Column("parent_name", label=_("Parent unit")),
+        ]
+
+
+class OrgUnitChooseView(OrgUnitChooseMixin, chooser_views.ChooseView):
+    pass
+
+
+class OrgUnitChooseResultsView(OrgUnitChooseMixin, chooser_views.ChooseResultsView):
+    pass
+
+
+class OrgUnitChosenView(chooser_views.ChosenView):
+    def get_object(self, pk):
+        if not self.request.user.has_perm(UNIT_VIEW_PERMISSION):
+            raise PermissionDenied
+        return visible_units(self.request).get(pk=pk)
+
+
+class OrgUnitChooserViewSet(ChooserViewSet):
+    model = OrgUnit
+    icon = "folder-inverse"
+    choose_one_text = _("Choose a unit")
+    choose_another_text = _("Choose another unit")
+    edit_item_text = _("Edit this unit")
+    register_widget = False
+    choose_view_class = OrgUnitChooseView
+    choose_results_view_class = OrgUnitChooseResultsView
+    chosen_view_class = OrgUnitChosenView
+
+
+# --- Users --------------------------------------------------------------------
+
+
+class UserSearchForm(BaseFilterForm):
+    q = forms.CharField(
+        label=_("Search term"),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Employee number, username or name")}
+        ),
+        required=False,
+    )
+
+    def filter(self, objects: QuerySet[User]) -> QuerySet[User]:
+        if query := (self.cleaned_data.get("q") or "").strip():
+            objects = objects.filter(
+                Q(username__icontains=query)
+                | Q(first_name__icontains=query)
+                | Q(last_name__icontains=query)
+            )
+            self.is_searching = True
+            self.search_query = query
+        return objects
+
+
+def _may_choose_users(user: User) -> bool:
+    return any(user.has_perm(name) for name in SCOPE_EDIT_PERMISSIONS)
+
+
+class UserChooseMixin:
+    filter_form_class = UserSearchForm
+    per_page = 20
+    ordering = "username"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not _may_choose_users(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_object_list(self) -> QuerySet[User]:
+        return User.objects.filter(is_active=True)
+
+    @property
+    def columns(self) -> list[Column]:
+        title = self.title_column
+        title.label = _("Login")
+        title.accessor = "username"
+        return [title, Column("name", label=_("Name"), accessor="get_full_name")]
+
+
+class UserChooseView(UserChooseMixin, chooser_views.ChooseView):
+    pass
+
+
+class UserChooseResultsView(UserChooseMixin, chooser_views.ChooseResultsView):
+    pass
+
+
+class UserChosenView(chooser_views.ChosenView):
+    def get_object(self, pk):
+        if not _may_choose_users(self.request.user):
+            raise PermissionDenied
+        return User.objects.get(pk=pk)
+
+    def get_display_title(self, instance: User) -> str:
+        return f"{instance.get_full_name()} ({instance.username})"
+
+
+class BaseUserChooser(BaseChooser):
+    show_edit_link = False
+
+    def get_display_title(self, instance: User) -> str:
+        return f"{instance.get_full_name()} ({instance.username})"
+
+
+class UserChooserViewSet(ChooserViewSet):
+    model = User
+    base_widget_class = BaseUserChooser
+    icon = "user"
+    choose_one_text = _("Choose a user")
+    choose_another_text = _("Choose another user")
+    register_widget = False
+    choose_view_class = UserChooseView
+    choose_results_view_class = UserChooseResultsView
+    chosen_view_class = UserChosenView
+
+
+org_unit_chooser_viewset = OrgUnitChooserViewSet("org_unit_chooser")
+user_chooser_viewset = UserChooserViewSet("lms_user_chooser")
+
+OrgUnitChooserWidget = org_unit_chooser_viewset.widget_class
+UserChooserWidget = user_chooser_viewset.widget_class

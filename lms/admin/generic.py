@@ -1,0 +1,97 @@
+"""Generic pieces of the organisation screens: service-backed forms, deletes
+that explain a refusal, inspect pages built from (label, value) rows."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from wagtail.admin import messages
+from wagtail.admin.views import generic
+
+from lms.models import OrgUnit
+from lms.selectors import unit_lineage
+
+
+def lineage_display(unit: OrgUnit) -> str:
+    return " › ".join(u.name for u in unit_lineage(unit=unit))
+
+
+def unit_with_parent(unit: OrgUnit, parent_name: str | None) -> str:
+    """``北京市 › 市辖区``: the parent's name tells apart the repeated names."""
+    return f"{parent_name} › {unit.name}" if parent_name else unit.name
+
+
+class ServiceFormMixin:
+    """Create and edit views that save through a service: a ValidationError
+    from the service (a race the form could not see) becomes form errors."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
+
+class GuardedDeleteView(generic.DeleteView):
+    """A delete that explains why it is refused instead of failing."""
+
+    template_name = "lms/admin/confirm_delete.html"
+
+    def get_blockers(self) -> list[str]:
+        return []
+
+    def delete_object(self) -> None:
+        self.delete_action()
+
+    def form_valid(self, form):
+        blockers = self.get_blockers()
+        if not blockers:
+            try:
+                with transaction.atomic():
+                    self.delete_object()
+            except ValidationError as error:
+                blockers = error.messages
+            except ProtectedError as error:
+                blockers = [
+                    _("Other records still refer to it (%(count)d).")
+                    % {"count": len(error.protected_objects)}
+                ]
+        if blockers:
+            messages.error(
+                self.request,
+                _("%(object)s cannot be deleted. %(reasons)s")
+                % {"object": self.object, "reasons": " ".join(blockers)},
+            )
+            return redirect(self.get_delete_url())
+        messages.success(self.request, self.get_success_message())
+        return redirect(self.get_success_url())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["blockers"] = self.get_blockers()
+        return context
+
+
+class FieldListInspectView(generic.InspectView):
+    """An inspect view fed by ``get_rows()``: (label, value) pairs."""
+
+    def get_rows(self) -> list[tuple[str, object]]:
+        raise NotImplementedError
+
+    def get_fields(self) -> list[str]:
+        return []
+
+    def get_fields_context(self) -> list[dict]:
+        return [
+            {"label": label, "value": "—" if value in (None, "") else value}
+            for label, value in self.get_rows()
+        ]
+
+
+def yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
