@@ -155,7 +155,7 @@ def test_changed_parent_moves_the_unit_with_its_subtree(tmp_path, tree):
 
 
 def test_moves_follow_the_new_tree_when_units_swap_places(tmp_path, tree):
-    """SZ moves under BJ01's old parent's sibling while a new unit goes under SZ."""
+    """SZ goes to Beijing and BJ01 to Guangdong while a new unit joins SZ."""
     path = write_csv(
         tmp_path / "org.csv",
         [
@@ -213,7 +213,7 @@ def test_name_and_level_changes_are_updates(tmp_path, tree):
     assert "GZ 广州分公司: 广州市 → 广州分公司" in report.samples["updated"]
 
 
-def test_a_county_can_become_a_city_above_nothing(tmp_path, tree):
+def test_a_leaf_unit_can_change_level_and_parent(tmp_path, tree):
     path = write_csv(tmp_path / "org.csv", [["SZ-NS", "南山区", "GD", "city"]])
 
     report = org_import(path=path)

@@ -607,6 +607,67 @@ def test_import_refused_when_neither_utf8_nor_gb18030_decodes(imported, tmp_path
     assert "cannot be read as UTF-8 or GB18030" in report.errors[0].message
 
 
+def test_a_login_taken_between_check_and_apply_rolls_everything_back(
+    imported, tmp_path, monkeypatch
+):
+    """Another process creates the login after the check: nothing is written."""
+    path = write_csv(
+        tmp_path / "again.csv",
+        [
+            ["E000001", "张三", "SZ-NS", "new_role", ""],
+            ["E000004", "赵六", "GZ-TH", "counter", ""],
+        ],
+    )
+    check = staff_module._StaffImport._check
+
+    def check_then_race(self):
+        check(self)
+        UserFactory(username="E000004")
+
+    monkeypatch.setattr(staff_module._StaffImport, "_check", check_then_race)
+    before = snapshot()
+
+    report = staff_import(path=path)
+
+    assert report.errors == [
+        RowError(
+            0,
+            "",
+            "The staff records changed while the file was being imported; import "
+            "it again.",
+        )
+    ]
+    assert (report.created, report.transferred, report.new_positions) == (0, 0, [])
+    employees, users, positions = snapshot()
+    assert employees == before[0]
+    assert positions == before[2]
+    assert [u[0] for u in users] == ["E000001", "E000002", "E000003", "E000004"]
+
+
+def test_a_file_changed_between_check_and_apply_changes_nothing(
+    imported, tmp_path, monkeypatch
+):
+    path = write_csv(
+        tmp_path / "again.csv", [["E000001", "张三", "SZ-NS", "counter", ""]]
+    )
+    check = staff_module._StaffImport._check
+
+    def check_then_edit(self):
+        check(self)
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write("E000009,孙九,NOPE,counter,\n")
+
+    monkeypatch.setattr(staff_module._StaffImport, "_check", check_then_edit)
+    before = snapshot()
+
+    report = staff_import(path=path)
+
+    assert report.errors == [
+        RowError(0, "", "The file changed while it was being imported.")
+    ]
+    assert snapshot() == before
+
+
 def test_every_bad_row_is_listed_at_once(imported, tmp_path):
     report = refused(
         tmp_path,

@@ -3,36 +3,34 @@
 Two streaming passes over the file, so memory stays bounded whatever its size
 (only the set of employee numbers seen is kept):
 
-1. *check*: every row is validated and compared, batch by batch, with the
-   employees already stored (one ``employee_no IN (...)`` query per batch);
-   this gives the errors and, for a dry run, the change counts. Nothing is
-   written.
+1. *check*: every row is validated; batch by batch, the employee numbers are
+   looked up (``employee_no IN (...)``) so that a new employee's login name is
+   known to be free, and for a dry run the rows are compared with the stored
+   employees to count the changes. Nothing is written.
 2. *apply* (only when the check found no error, and not for a dry run): the
    file is read again inside one transaction; each batch creates the missing
-   users then employees (``bulk_create``) and updates the changed ones
-   (``bulk_update``). ``--deactivate-missing`` then walks the active employees
-   in primary-key order, a chunk at a time, and deactivates those the file did
-   not name.
+   users then employees (``bulk_create``) and updates the changed ones (one
+   ``executemany`` UPDATE per table, see ``_update_rows``). With
+   ``--deactivate-missing`` the active employees are then walked in primary-key
+   order, a chunk at a time, and those the file did not name are deactivated.
+
+Reading and checking the rows lives in ``staff_rows.py``.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.models import Employee, OrgUnit, Position, User
-from lms.services.imports.readers import TableError, locate_columns, open_table
+from lms.services.imports.readers import TableError, open_table
 from lms.services.imports.report import (
     MAX_SAMPLES,
     ErrorLog,
@@ -40,6 +38,7 @@ from lms.services.imports.report import (
     ProgressCallback,
     RowError,
 )
+from lms.services.imports.staff_rows import StaffRow, StaffRowChecker
 
 BATCH_SIZE = 2000  # rows per write round trip (well under SQLite's limits)
 # Rows per ``IN (...)`` lookup. With longer lists PostgreSQL's planner turns to
@@ -50,16 +49,6 @@ LOOKUP_CHUNK = 250
 # rather than wait for autovacuum, so the next queries get good plans.
 ANALYZE_AFTER = 10_000
 DEACTIVATE_CHUNK = 5000
-
-REQUIRED_COLUMNS = ("employee_no", "name", "unit_code", "position")
-OPTIONAL_COLUMNS = ("email", "position_name", "active")
-
-# The login's username is the employee number: the same characters as
-# django.contrib.auth's UnicodeUsernameValidator.
-EMPLOYEE_NO_RE = re.compile(r"^[\w.@+-]+\Z")
-POSITION_CODE_RE = re.compile(r"^[-a-zA-Z0-9_]+\Z")
-YES = frozenset({"1", "y", "yes", "true", "t", "active", "是", "在职", "有效"})
-NO = frozenset({"0", "n", "no", "false", "f", "inactive", "否", "离职", "无效"})
 
 _EXISTING_FIELDS = (
     "id",
@@ -83,16 +72,6 @@ _EMPLOYEE_UPDATE_FIELDS = (
     "updated_at",
 )
 _USER_UPDATE_FIELDS = ("first_name", "email", "is_active")
-
-
-class StaffRow(NamedTuple):
-    row: int
-    employee_no: str
-    name: str
-    unit_id: int
-    position: str  # the position code
-    email: str | None  # None: the file has no email column, keep what is stored
-    active: bool
 
 
 class _FileChanged(Exception):
@@ -150,13 +129,6 @@ class _StaffImport:
         self.progress = progress
         self.report = ImportReport(kind="staff", dry_run=dry_run)
         self.errors = ErrorLog()
-        self.seen: set[str] = set()
-        # employee number → error entries waiting for the row it first appeared on
-        self.duplicates: dict[str, list[list]] = {}
-        self.new_positions: dict[str, str] = {}  # code → name, in file order
-        self.columns: dict[str, int] = {}
-        self.rows_read = 0
-
         self.unit_ids: dict[str, int] = {}
         self.unit_names: dict[int, str] = {}
         for unit_id, code, name in OrgUnit.objects.values_list("id", "code", "name"):
@@ -166,14 +138,10 @@ class _StaffImport:
             Position.objects.values_list("code", "id")
         )
         self.position_codes = {pk: code for code, pk in self.position_ids.items()}
-
+        self.checker = StaffRowChecker(
+            errors=self.errors, unit_ids=self.unit_ids, position_ids=self.position_ids
+        )
         field = Employee._meta.get_field
-        self.max_employee_no = field("employee_no").max_length
-        self.max_name = field("name").max_length
-        self.max_email = field("email").max_length
-        self.max_position = Position._meta.get_field("code").max_length
-        self.max_position_name = Position._meta.get_field("name").max_length
-        self.validate_email = EmailValidator()
         self.labels = {
             "name": str(field("name").verbose_name),
             "email": str(field("email").verbose_name),
@@ -191,9 +159,10 @@ class _StaffImport:
             self._check()
         except TableError as exc:
             self.errors.add(exc.row, "", exc.message)
-        report.rows = self.rows_read
-        if self.duplicates:
-            self._name_first_rows()
+        checker = self.checker
+        report.rows = checker.rows_read
+        if checker.duplicates:
+            checker.name_first_rows(self.path, self.encoding)
         if not self.errors and report.rows == 0:
             self.errors.add(0, "", _("The file has no data rows."))
         if self.deactivate_missing and self.dry_run and not self.errors:
@@ -202,7 +171,7 @@ class _StaffImport:
             report.reset_changes()
             self.errors.into(report)
             return report
-        report.new_positions = list(self.new_positions)
+        report.new_positions = list(checker.new_positions)
         if self.dry_run:
             return report
         try:
@@ -227,40 +196,41 @@ class _StaffImport:
 
     def _check(self) -> None:
         with open_table(self.path, encoding=self.encoding) as table:
-            if not self._locate(table.header):
+            if not self.checker.locate(table.header):
                 return
-            for batch in _batched(self._parse(table.rows, first_pass=True)):
+            for batch in _batched(self.checker.rows(table.rows, first_pass=True)):
                 if self.dry_run:
                     self._compare(batch, apply=False)
                 else:  # the apply pass counts the changes
                     self._check_logins_free(batch, self._existing_numbers(batch))
-                self._progress(self.rows_read, None)
+                self._progress(self.checker.rows_read, None)
 
     def _apply(self) -> None:
+        checker = self.checker
         total = self.report.rows
         self.report.reset_changes()
-        self.report.new_positions = list(self.new_positions)
+        self.report.new_positions = list(checker.new_positions)
         with transaction.atomic():
-            if self.new_positions:
+            if checker.new_positions:
                 created = Position.objects.bulk_create(
                     [
                         Position(code=code, name=name)
-                        for code, name in self.new_positions.items()
+                        for code, name in checker.new_positions.items()
                     ]
                 )
                 for position in created:
                     self.position_ids[position.code] = position.pk
                     self.position_codes[position.pk] = position.code
-            self.rows_read = 0
+            checker.rows_read = 0
             with open_table(self.path, encoding=self.encoding) as table:
-                if not self._locate(table.header):
+                if not checker.locate(table.header):
                     raise _FileChanged
-                for batch in _batched(self._parse(table.rows, first_pass=False)):
+                for batch in _batched(checker.rows(table.rows, first_pass=False)):
                     if self.errors:
                         raise _FileChanged
                     self._compare(batch, apply=True)
-                    self._progress(self.rows_read, total)
-            if self.errors or self.rows_read != total:
+                    self._progress(checker.rows_read, total)
+            if self.errors or checker.rows_read != total:
                 raise _FileChanged
             if self.deactivate_missing:
                 self._deactivate_missing(apply=True)
@@ -275,200 +245,6 @@ class _StaffImport:
     def _progress(self, done: int, total: int | None) -> None:
         if self.progress is not None:
             self.progress(done, total)
-
-    # --- reading rows ---------------------------------------------------------
-
-    def _locate(self, header: list[str]) -> bool:
-        self.columns, problems = locate_columns(
-            header, REQUIRED_COLUMNS, OPTIONAL_COLUMNS
-        )
-        for column, message in problems:
-            self.errors.add(1, column, message)
-        return not problems
-
-    def _parse(self, rows: Iterable[tuple[int, list[str]]], *, first_pass: bool):
-        """Yield the valid rows as StaffRow; record the errors of the others."""
-        columns = self.columns
-        i_no = columns["employee_no"]
-        i_name = columns["name"]
-        i_unit = columns["unit_code"]
-        i_position = columns["position"]
-        i_email = columns.get("email")
-        i_position_name = columns.get("position_name")
-        i_active = columns.get("active")
-        width = max(columns.values()) + 1
-        unit_ids = self.unit_ids
-        position_ids = self.position_ids
-        seen = self.seen
-        error = self.errors.add
-        required = _("A value is required.")
-
-        for row, cells in rows:
-            self.rows_read += 1
-            if len(cells) < width:
-                cells = cells + [""] * (width - len(cells))
-            ok = True
-
-            employee_no = cells[i_no]
-            if not employee_no:
-                error(row, "employee_no", required)
-                ok = False
-            elif len(employee_no) > self.max_employee_no:
-                error(row, "employee_no", self._too_long(employee_no, "employee_no"))
-                ok = False
-            elif not EMPLOYEE_NO_RE.match(employee_no):
-                error(
-                    row,
-                    "employee_no",
-                    _(
-                        "“%(value)s” is not a valid employee number: use letters, "
-                        "digits and @ . + - _ only."
-                    )
-                    % {"value": employee_no},
-                )
-                ok = False
-            elif first_pass:
-                if employee_no in seen:
-                    entry = error(row, "employee_no", "")
-                    if entry is not None:
-                        self.duplicates.setdefault(employee_no, []).append(entry)
-                    ok = False
-                else:
-                    seen.add(employee_no)
-
-            name = cells[i_name]
-            if not name:
-                error(row, "name", required)
-                ok = False
-            elif len(name) > self.max_name:
-                error(row, "name", self._too_long(name, "name"))
-                ok = False
-
-            unit_code = cells[i_unit]
-            unit_id = unit_ids.get(unit_code)
-            if unit_id is None:
-                ok = False
-                if not unit_code:
-                    error(row, "unit_code", required)
-                else:
-                    error(
-                        row,
-                        "unit_code",
-                        _("Unknown unit code “%(code)s”.") % {"code": unit_code},
-                    )
-
-            position = cells[i_position]
-            if position not in position_ids and not self._position_ok(
-                row, position, cells, i_position_name
-            ):
-                ok = False
-
-            email = None
-            if i_email is not None:
-                email = cells[i_email]
-                if email and not self._email_ok(row, email):
-                    ok = False
-
-            active = True
-            if i_active is not None:
-                value = cells[i_active].lower()
-                if value in NO:
-                    active = False
-                elif value and value not in YES:
-                    error(
-                        row,
-                        "active",
-                        _("“%(value)s” is not a yes/no value (use 1 or 0).")
-                        % {"value": cells[i_active]},
-                    )
-                    ok = False
-
-            if ok:
-                yield StaffRow(row, employee_no, name, unit_id, position, email, active)
-
-    def _position_ok(
-        self, row: int, code: str, cells: list[str], i_name: int | None
-    ) -> bool:
-        """Validate a position code not stored yet; remember it to create it."""
-        if not code:
-            self.errors.add(row, "position", _("A value is required."))
-            return False
-        if len(code) > self.max_position:
-            self.errors.add(row, "position", self._too_long(code, "position"))
-            return False
-        if not POSITION_CODE_RE.match(code):
-            self.errors.add(
-                row,
-                "position",
-                _(
-                    "“%(code)s” is not a valid position code: use letters, digits, "
-                    "hyphens and underscores only."
-                )
-                % {"code": code},
-            )
-            return False
-        name = cells[i_name] if i_name is not None else ""
-        if len(name) > self.max_position_name:
-            self.errors.add(row, "position_name", self._too_long(name, "position_name"))
-            return False
-        if code not in self.new_positions:
-            self.new_positions[code] = name or code
-        return True
-
-    def _email_ok(self, row: int, email: str) -> bool:
-        if len(email) > self.max_email:
-            self.errors.add(row, "email", self._too_long(email, "email"))
-            return False
-        try:
-            self.validate_email(email)
-        except ValidationError:
-            self.errors.add(
-                row,
-                "email",
-                _("“%(email)s” is not a valid email address.") % {"email": email},
-            )
-            return False
-        return True
-
-    def _too_long(self, value: str, column: str) -> str:
-        limit = {
-            "employee_no": self.max_employee_no,
-            "name": self.max_name,
-            "email": self.max_email,
-            "position": self.max_position,
-            "position_name": self.max_position_name,
-        }[column]
-        return _("Too long: %(length)d characters, at most %(limit)d.") % {
-            "length": len(value),
-            "limit": limit,
-        }
-
-    def _name_first_rows(self) -> None:
-        """Find, in one more read, the row where each duplicated number first is."""
-        first: dict[str, int] = {}
-        i_no = self.columns["employee_no"]
-        try:
-            with open_table(self.path, encoding=self.encoding) as table:
-                for row, cells in table.rows:
-                    number = cells[i_no] if i_no < len(cells) else ""
-                    if number in self.duplicates and number not in first:
-                        first[number] = row
-                        if len(first) == len(self.duplicates):
-                            break
-        except TableError:
-            pass  # already reported; the rows found so far are named
-        for number, entries in self.duplicates.items():
-            if number in first:
-                message = _(
-                    "The employee number %(number)s appears twice: first on row "
-                    "%(first)d."
-                ) % {"number": number, "first": first[number]}
-            else:
-                message = _(
-                    "The employee number %(number)s appears more than once."
-                ) % {"number": number}
-            for entry in entries:
-                entry[2] = message
 
     # --- comparing with the stored employees and writing ------------------------
 
@@ -645,7 +421,7 @@ class _StaffImport:
         keyset scan: no cursor stays open while the same table is updated).
         """
         report = self.report
-        seen = self.seen
+        seen = self.checker.seen
         now = timezone.now()
         last_id = 0
         while True:
