@@ -13,6 +13,17 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
+
+from cms.models import CourseReviewTask
 
 EMPLOYEE = "Employees"
 TRAINER = "Trainers"
@@ -36,6 +47,9 @@ _MEDIA = [
     for app, model in (("wagtailimages", "image"), ("wagtaildocs", "document"))
     for verb in ("add", "change", "choose")
 ]
+# Pages are governed by page permissions (below); these model permissions say
+# "may author courses" to the rest of the code (e.g. the unit chooser).
+_COURSES = ["cms.add_policypage", "cms.change_policypage"]
 _ORG_READ = ["lms.view_orgunit", "lms.view_position", "lms.view_employee"]
 _ORG_WRITE = [
     f"lms.{verb}_{model}"
@@ -55,11 +69,25 @@ _USERS = [
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     EMPLOYEE: [],
-    TRAINER: [_ADMIN, *_MEDIA, "lms.view_position", "lms.view_orgunit"],
-    APPROVER: [_ADMIN, *_MEDIA, "lms.view_position", "lms.view_orgunit"],
+    TRAINER: [_ADMIN, *_MEDIA, *_COURSES, "lms.view_position", "lms.view_orgunit"],
+    APPROVER: [
+        _ADMIN,
+        *_MEDIA,
+        *_COURSES,
+        "cms.decide_material_change",
+        "lms.view_position",
+        "lms.view_orgunit",
+    ],
     MANAGER: [_ADMIN, *_ORG_READ],
     LAUNCH_OFFICER: [_ADMIN, *_ORG_READ],
-    ADMINISTRATOR: [_ADMIN, *_MEDIA, *_ORG_WRITE, *_USERS],
+    ADMINISTRATOR: [
+        _ADMIN,
+        *_MEDIA,
+        *_COURSES,
+        "cms.decide_material_change",
+        *_ORG_WRITE,
+        *_USERS,
+    ],
 }
 
 
@@ -71,6 +99,30 @@ def _permissions(names: list[str]) -> list[Permission]:
     return list(Permission.objects.filter(query))
 
 
+# Permissions on the course pages, granted on every site's root page (the home
+# page) and so on the whole catalogue below it: trainers write and submit for
+# review, approvers also publish (through the review workflow).
+PAGE_PERMISSIONS: dict[str, list[str]] = {
+    TRAINER: ["add_page", "change_page"],
+    APPROVER: ["add_page", "change_page", "publish_page"],
+    ADMINISTRATOR: [
+        "add_page",
+        "change_page",
+        "publish_page",
+        "bulk_delete_page",
+        "lock_page",
+        "unlock_page",
+    ],
+}
+# Images and documents are governed by collection permissions.
+COLLECTION_PERMISSIONS: dict[str, list[str]] = {
+    role: [name.split(".", 1)[1] for name in _MEDIA]
+    for role in (TRAINER, APPROVER, ADMINISTRATOR)
+}
+REVIEW_WORKFLOW = "Course review"
+REVIEW_TASK = "Approver review"
+
+
 def roles_sync() -> dict[str, Group]:
     """Create the role groups and give each exactly its permissions."""
     groups: dict[str, Group] = {}
@@ -78,7 +130,66 @@ def roles_sync() -> dict[str, Group]:
         group, _created = Group.objects.get_or_create(name=name)
         group.permissions.set(_permissions(permission_names))
         groups[name] = group
+    _page_permissions_sync(groups)
+    _collection_permissions_sync(groups)
+    _review_workflow_ensure(groups[APPROVER])
     return groups
+
+
+def _site_roots() -> list[Page]:
+    return list(Page.objects.filter(sites_rooted_here__isnull=False).distinct())
+
+
+def _page_permissions_sync(groups: dict[str, Group]) -> None:
+    roots = _site_roots()
+    for role, codenames in PAGE_PERMISSIONS.items():
+        wanted = Permission.objects.filter(
+            content_type__app_label="wagtailcore", codename__in=codenames
+        )
+        for root in roots:
+            GroupPagePermission.objects.filter(group=groups[role], page=root).exclude(
+                permission__in=wanted
+            ).delete()
+            for permission in wanted:
+                GroupPagePermission.objects.get_or_create(
+                    group=groups[role], page=root, permission=permission
+                )
+
+
+def _collection_permissions_sync(groups: dict[str, Group]) -> None:
+    root = Collection.get_first_root_node()
+    if root is None:
+        return
+    for role, codenames in COLLECTION_PERMISSIONS.items():
+        for permission in Permission.objects.filter(
+            content_type__app_label__in=["wagtailimages", "wagtaildocs"],
+            codename__in=codenames,
+        ):
+            GroupCollectionPermission.objects.get_or_create(
+                group=groups[role], collection=root, permission=permission
+            )
+
+
+def _review_workflow_ensure(approvers: Group) -> None:
+    """Put the course pages under review by the approvers, once.
+
+    Created only when a site root has no workflow of its own yet, so that an
+    administrator's later changes to the workflow are kept.
+    """
+    roots = [
+        root
+        for root in _site_roots()
+        if not WorkflowPage.objects.filter(page=root).exists()
+    ]
+    if not roots:
+        return
+    workflow, _created = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW)
+    if not workflow.workflow_tasks.exists():
+        task, _created = CourseReviewTask.objects.get_or_create(name=REVIEW_TASK)
+        task.groups.set([approvers])
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+    for root in roots:
+        WorkflowPage.objects.get_or_create(page=root, defaults={"workflow": workflow})
 
 
 def roles_sync_after_migrate(sender: Any = None, **kwargs: Any) -> None:

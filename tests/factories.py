@@ -107,3 +107,76 @@ class ManagerScopeFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     unit = None
+
+
+# --- Courses (cms pages) ---------------------------------------------------------
+
+
+def question(text: str, *, options=(("A", True), ("B", False)), kind="single"):
+    """A question block value for a quiz's question pool."""
+    if kind == "true_false":
+        return {"type": "true_false", "value": {"text": text, "correct": "true"}}
+    return {
+        "type": kind,
+        "value": {
+            "text": text,
+            "explanation": f"Because of {text}",
+            "weight": 1,
+            "options": [{"text": t, "correct": c} for t, c in options],
+        },
+    }
+
+
+def catalogue(title: str = "服务措施"):
+    from cms.models import CatalogPage, HomePage
+
+    home = HomePage.objects.get()
+    page = CatalogPage(title=title, slug=f"catalogue-{CatalogPage.objects.count()}")
+    home.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def course(
+    parent,
+    *,
+    code: str = "SVC-2026-01",
+    questions: int = 3,
+    draw: int = 2,
+    publish: bool = True,
+    **fields,
+):
+    """A policy with one module and a quiz; published (children first) unless
+    ``publish`` is False."""
+    from cms.models import ModulePage, PolicyPage, QuizPage
+
+    policy = PolicyPage(
+        title=fields.pop("title", f"Measure {code}"),
+        slug=code.lower(),
+        code=code,
+        summary="A measure",
+        questions_per_attempt=draw,
+        live=False,
+        **fields,
+    )
+    parent.add_child(instance=policy)
+    module = ModulePage(
+        title="Module 1",
+        slug="module-1",
+        live=False,
+        body=[{"type": "text", "value": "<p>Accept, handle, reply, follow up.</p>"}],
+    )
+    policy.add_child(instance=module)
+    quiz = QuizPage(
+        title="Quiz",
+        slug="quiz",
+        live=False,
+        questions=[question(f"Q{i}") for i in range(questions)],
+    )
+    policy.add_child(instance=quiz)
+    if publish:
+        module.save_revision().publish()
+        quiz.save_revision().publish()
+        policy.save_revision().publish()
+        policy.refresh_from_db()
+    return policy

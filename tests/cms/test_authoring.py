@@ -1,0 +1,403 @@
+"""Trainers author courses through the admin; approvers review and publish."""
+
+import pytest
+from wagtail.models import Page, WorkflowState
+from wagtail.test.utils.form_data import (
+    inline_formset,
+    nested_form_data,
+    rich_text,
+    streamfield,
+)
+
+from cms.models import ModulePage, PolicyPage, PolicyVersion, QuizPage
+from lms import roles
+from tests.factories import UserFactory, catalogue, course, question
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cat(db):
+    return catalogue()
+
+
+@pytest.fixture
+def trainer(client):
+    return UserFactory(username="trainer", roles=[roles.TRAINER])
+
+
+@pytest.fixture
+def approver(client):
+    return UserFactory(username="approver", roles=[roles.APPROVER])
+
+
+def policy_form(**overrides):
+    data = {
+        "title": "首问负责制",
+        "slug": "first-inquiry",
+        "code": "SVC-2026-07",
+        "summary": "Whoever is asked first owns the request.",
+        "body": rich_text("<p>Accept, handle, reply, follow up.</p>"),
+        "days_allowed": 30,
+        "pass_mark": 80,
+        "max_attempts": 3,
+        "attempt_wait_minutes": 0,
+        "time_limit_minutes": "",
+        "questions_per_attempt": 2,
+        "review_answers": "submit",
+        "certificate_validity_months": 24,
+        "threshold_overall": 95,
+        "threshold_unit": 90,
+        "threshold_level": "county",
+        "launch_target_date": "2027-01-15",
+        "audience_positions": inline_formset([]),
+        "audience_units": inline_formset([]),
+        "position_thresholds": inline_formset([]),
+        "comments": inline_formset([]),
+        # Shown to approvers with these defaults; trainers' forms ignore them.
+        "earlier_certificates": "renew",
+        "renewal_grace_days": 30,
+    }
+    data.update(overrides)
+    return nested_form_data(data)
+
+
+def edit_form(policy, **overrides):
+    """The editor's form data for an existing policy."""
+    return policy_form(
+        code=policy.code,
+        slug=policy.slug,
+        title=overrides.pop("title", policy.title),
+        questions_per_attempt=overrides.pop(
+            "questions_per_attempt", policy.questions_per_attempt
+        ),
+        **overrides,
+    )
+
+
+def form_errors(response) -> str:
+    form = response.context["form"]
+    return str(form.errors.as_data())
+
+
+def quiz_form(questions, **overrides):
+    data = {
+        "title": "测验",
+        "slug": "quiz",
+        "intro": "",
+        "questions": streamfield([(q["type"], q["value"]) for q in questions]),
+        "comments": inline_formset([]),
+    }
+    data.update(overrides)
+    return nested_form_data(data)
+
+
+def choice(text, options, kind="single"):
+    return {
+        "type": kind,
+        "value": {
+            "text": text,
+            "explanation": "",
+            "weight": 1,
+            "options": streamfield_list(options),
+        },
+    }
+
+
+def streamfield_list(options):
+    """A ListBlock's form data: items as {type: item, value: ...}."""
+    return streamfield([("item", {"text": t, "correct": c}) for t, c in options])
+
+
+def add_url(model, parent):
+    return f"/admin/pages/add/cms/{model._meta.model_name}/{parent.pk}/"
+
+
+def test_trainer_creates_a_policy_draft_through_the_admin(client, cat, trainer):
+    client.force_login(trainer)
+    response = client.post(add_url(PolicyPage, cat), policy_form())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    policy = PolicyPage.objects.get(code="SVC-2026-07")
+    assert not policy.live
+    assert policy.get_parent().pk == cat.pk
+    assert policy.get_latest_revision() is not None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("pass_mark", 0, "greater than or equal to 1"),
+        ("pass_mark", 101, "less than or equal to 100"),
+        ("threshold_overall", 101, "less than or equal to 100"),
+        ("questions_per_attempt", 0, "greater than or equal to 1"),
+        ("code", "svc 7", "capital letters"),
+    ],
+)
+def test_policy_fields_are_validated_with_clear_messages(
+    client, cat, trainer, field, value, message
+):
+    client.force_login(trainer)
+    response = client.post(add_url(PolicyPage, cat), policy_form(**{field: value}))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not PolicyPage.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("questions", "message"),
+    [
+        ([choice("Q", [("only", True)])], "at least two options"),
+        ([choice("Q", [("a", False), ("b", False)])], "at least one option as correct"),
+        (
+            [choice("Q", [("a", True), ("b", True)])],
+            "exactly one correct option",
+        ),
+    ],
+)
+def test_questions_are_validated_in_the_editor(
+    client, cat, trainer, questions, message
+):
+    policy = course(cat, publish=False)
+    QuizPage.objects.all().delete()
+    policy.refresh_from_db()
+    client.force_login(trainer)
+    response = client.post(add_url(QuizPage, policy), quiz_form(questions))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not QuizPage.objects.exists()
+
+
+def test_a_valid_question_pool_is_saved(client, cat, trainer):
+    policy = course(cat, publish=False)
+    QuizPage.objects.all().delete()
+    client.force_login(trainer)
+    questions = [
+        choice("Single", [("a", True), ("b", False)]),
+        choice("Multiple", [("a", True), ("b", True), ("c", False)], "multiple"),
+        {
+            "type": "true_false",
+            "value": {
+                "text": "True?",
+                "explanation": "",
+                "weight": 2,
+                "correct": "true",
+            },
+        },
+    ]
+    response = client.post(add_url(QuizPage, policy), quiz_form(questions))
+    assert response.status_code == 302
+    quiz = QuizPage.objects.get()
+    pool = quiz.get_latest_revision_as_object().questions
+    assert [block.block_type for block in pool] == ["single", "multiple", "true_false"]
+
+
+def test_publishing_a_policy_without_module_or_quiz_is_refused(client, cat):
+    admin = UserFactory(username="boss", is_superuser=True)
+    client.force_login(admin)
+    response = client.post(
+        add_url(PolicyPage, cat), policy_form(**{"action-publish": "publish"})
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Publish at least one module first." in text
+    assert "Publish the quiz with its question pool first." in text
+    assert not PolicyPage.objects.filter(live=True).exists()
+
+
+def test_publishing_is_refused_when_the_pool_is_smaller_than_the_draw(client, cat):
+    policy = course(cat, publish=False, questions=3, draw=2)
+    ModulePage.objects.get().save_revision().publish()
+    QuizPage.objects.get().save_revision().publish()
+    admin = UserFactory(username="boss", is_superuser=True)
+    client.force_login(admin)
+    response = client.post(
+        f"/admin/pages/{policy.pk}/edit/",
+        edit_form(policy, questions_per_attempt=5, **{"action-publish": "publish"}),
+    )
+    assert response.status_code == 200
+    assert "draws 5 questions but its pool has only 3" in form_errors(response)
+    assert not PolicyPage.objects.get().live
+
+
+def test_a_trainer_cannot_publish_but_submits_for_review(client, cat, trainer):
+    policy = course(cat, publish=False)
+    for page in (ModulePage.objects.get(), QuizPage.objects.get()):
+        page.save_revision().publish()
+    client.force_login(trainer)
+    edit = f"/admin/pages/{policy.pk}/edit/"
+    client.post(edit, edit_form(policy, **{"action-publish": "publish"}))
+    assert not PolicyPage.objects.get().live  # no publish permission
+    client.post(edit, edit_form(policy, **{"action-submit": "submit"}))
+    state = WorkflowState.objects.get(object_id=str(policy.pk))
+    assert state.status == "in_progress"
+    assert state.current_task_state.task.name == roles.REVIEW_TASK
+    assert not PolicyPage.objects.get().live
+
+
+def test_an_approver_approves_and_the_policy_goes_live(client, cat, trainer, approver):
+    policy = course(cat, publish=False)
+    for page in (ModulePage.objects.get(), QuizPage.objects.get()):
+        page.save_revision().publish()
+    client.force_login(trainer)
+    client.post(
+        f"/admin/pages/{policy.pk}/edit/", policy_form(**{"action-submit": "1"})
+    )
+    client.force_login(approver)
+    response = client.post(
+        f"/admin/pages/{policy.pk}/edit/",
+        edit_form(
+            policy,
+            **{"action-workflow-action": "1", "workflow-action-name": "approve"},
+        ),
+    )
+    assert response.status_code == 302, form_errors(response)
+    policy = PolicyPage.objects.get()
+    assert policy.live
+    assert list(policy.versions.values_list("number", flat=True)) == [1]
+
+
+def test_approver_sees_the_version_tab_and_trainer_does_not(
+    client, cat, trainer, approver
+):
+    policy = course(cat)
+    client.force_login(trainer)
+    assert (
+        "material_change"
+        not in client.get(f"/admin/pages/{policy.pk}/edit/").content.decode()
+    )
+    client.force_login(approver)
+    assert (
+        'name="material_change"'
+        in client.get(f"/admin/pages/{policy.pk}/edit/").content.decode()
+    )
+
+
+def test_a_typo_fix_keeps_the_version(client, cat, approver):
+    policy = course(cat)
+    client.force_login(approver)
+    client.post(
+        f"/admin/pages/{policy.pk}/edit/",
+        edit_form(policy, title="首问负责制（修订）", **{"action-publish": "1"}),
+    )
+    policy.refresh_from_db()
+    assert policy.title == "首问负责制（修订）"
+    assert policy.version == 1
+    assert PolicyVersion.objects.count() == 1
+
+
+def test_a_material_change_raises_the_version_and_sets_a_renewal_date(
+    client, cat, approver
+):
+    policy = course(cat)
+    client.force_login(approver)
+    response = client.post(
+        f"/admin/pages/{policy.pk}/edit/",
+        edit_form(
+            policy,
+            material_change="on",
+            earlier_certificates="renew",
+            renewal_grace_days=14,
+            **{"action-publish": "1"},
+        ),
+    )
+    assert response.status_code == 302, form_errors(response)
+    policy.refresh_from_db()
+    assert policy.version == 2
+    v2 = policy.versions.get(number=2)
+    assert v2.earlier_certificates == "renew"
+    assert (v2.renew_by - v2.published_at.date()).days in (14, 15)
+    # The answer belonged to that publication: the next edit starts unticked.
+    assert policy.material_change is False
+    assert policy.get_latest_revision_as_object().material_change is False
+    # A later non-material publication keeps version 2.
+    client.post(
+        f"/admin/pages/{policy.pk}/edit/",
+        edit_form(policy, **{"action-publish": "1"}),
+    )
+    policy.refresh_from_db()
+    assert policy.version == 2
+
+
+def test_a_trainer_cannot_sneak_a_material_change(client, cat, trainer):
+    policy = course(cat)
+    client.force_login(trainer)
+    client.post(
+        f"/admin/pages/{policy.pk}/edit/",
+        edit_form(policy, material_change="on", **{"action-submit": "1"}),
+    )
+    assert policy.get_latest_revision_as_object().material_change is False
+
+
+def test_a_material_module_change_raises_its_policys_version(cat):
+    policy = course(cat)
+    module = ModulePage.objects.get()
+    module.material_change = True
+    module.earlier_certificates = "valid"
+    module.save_revision().publish()
+    policy.refresh_from_db()
+    assert policy.version == 2
+    assert policy.versions.get(number=2).renew_by is None
+
+
+def test_course_pages_need_a_login(client, cat):
+    policy = course(cat)
+    response = client.get(policy.url)
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_preview_of_a_module_renders_its_blocks(client, cat, trainer):
+    course(cat)
+    module = ModulePage.objects.get()
+    client.force_login(trainer)
+    response = client.get(module.url)
+    assert response.status_code == 200
+    assert "Accept, handle, reply, follow up." in response.content.decode()
+
+
+def test_quiz_page_shows_no_answers(client, cat, trainer):
+    course(cat, questions=3)
+    quiz = QuizPage.objects.get()
+    client.force_login(trainer)
+    text = client.get(quiz.url).content.decode()
+    assert "Q0" not in text and "correct" not in text
+
+
+def test_question_factory_builds_valid_blocks():
+    assert question("x")["value"]["options"][0]["correct"] is True
+    assert Page.objects.exists()
+
+
+def test_publishing_in_code_is_refused_too(cat):
+    from django.core.exceptions import ValidationError
+
+    policy = course(cat, publish=False)
+    with pytest.raises(ValidationError, match="Publish at least one module first"):
+        policy.save_revision().publish()
+    assert not PolicyPage.objects.get().live
+
+
+def test_approving_from_the_dashboard_an_unpublishable_policy_fails_cleanly(
+    client, cat, trainer, approver
+):
+    policy = course(cat, publish=False)
+    client.force_login(trainer)
+    client.post(
+        f"/admin/pages/{policy.pk}/edit/", edit_form(policy, **{"action-submit": "1"})
+    )
+    state = WorkflowState.objects.get(object_id=str(policy.pk))
+    client.force_login(approver)
+    url = (
+        f"/admin/pages/workflow/action/{policy.pk}/approve/"
+        f"{state.current_task_state.pk}/"
+    )
+    response = client.post(url, {"comment": ""})
+    assert response.status_code in (302, 403)  # "Approve" is not offered
+    state.refresh_from_db()
+    assert state.status == "in_progress"
+    assert not PolicyPage.objects.get().live
+    # Once the module and the quiz are live, the approver can approve.
+    for page in (ModulePage.objects.get(), QuizPage.objects.get()):
+        page.save_revision().publish()
+    client.post(url, {"comment": ""})
+    assert PolicyPage.objects.get().live
