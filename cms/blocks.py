@@ -29,7 +29,7 @@ class RichTextBlock(blocks.RichTextBlock):
 
 class FigureBlock(blocks.StructBlock):
     image = ImageBlock()
-    caption = blocks.CharBlock(label=_("caption"), required=False, max_length=200)
+    caption = blocks.CharBlock(label=_("Caption"), required=False, max_length=200)
 
     class Meta:
         icon = "image"
@@ -39,9 +39,9 @@ class FigureBlock(blocks.StructBlock):
 
 
 class DocumentBlock(blocks.StructBlock):
-    document = DocumentChooserBlock(label=_("document"))
+    document = DocumentChooserBlock(label=_("Document"))
     title = blocks.CharBlock(
-        label=_("link text"),
+        label=_("Link text"),
         required=False,
         max_length=120,
         help_text=_("Defaults to the document's title."),
@@ -56,18 +56,18 @@ class DocumentBlock(blocks.StructBlock):
 
 class VideoBlock(blocks.StructBlock):
     file = DocumentChooserBlock(
-        label=_("video file"),
+        label=_("Video file"),
         required=False,
         help_text=_("An MP4 file from the document library (plays on any phone)."),
     )
     url = EmbedBlock(
-        label=_("or a video address"),
+        label=_("Or a video address"),
         required=False,
         help_text=_("A page of a video service that supports embedding."),
     )
-    caption = blocks.CharBlock(label=_("caption"), required=False, max_length=200)
+    caption = blocks.CharBlock(label=_("Caption"), required=False, max_length=200)
     transcript = blocks.TextBlock(
-        label=_("transcript"),
+        label=_("Transcript"),
         required=False,
         help_text=_("What is said in the video, for staff who cannot play sound."),
     )
@@ -90,10 +90,10 @@ class VideoBlock(blocks.StructBlock):
 
 
 class KeyPointsBlock(blocks.StructBlock):
-    title = blocks.CharBlock(label=_("title"), default=_("Key points"), max_length=80)
+    title = blocks.CharBlock(label=_("Title"), default=_("Key points"), max_length=80)
     points = blocks.ListBlock(
-        blocks.CharBlock(label=_("point"), max_length=300),
-        label=_("points"),
+        blocks.CharBlock(label=_("Point"), max_length=300),
+        label=_("Points"),
         min_num=1,
     )
 
@@ -105,13 +105,13 @@ class KeyPointsBlock(blocks.StructBlock):
 
 
 class ProcedureStepBlock(blocks.StructBlock):
-    title = blocks.CharBlock(label=_("step"), max_length=80)
-    text = blocks.TextBlock(label=_("what to do"), required=False)
+    title = blocks.CharBlock(label=_("Step"), max_length=80)
+    text = blocks.TextBlock(label=_("What to do"), required=False)
 
 
 class ProcedureBlock(blocks.StructBlock):
-    title = blocks.CharBlock(label=_("title"), max_length=120)
-    steps = blocks.ListBlock(ProcedureStepBlock(), label=_("steps"), min_num=2)
+    title = blocks.CharBlock(label=_("Title"), max_length=120)
+    steps = blocks.ListBlock(ProcedureStepBlock(), label=_("Steps"), min_num=2)
 
     class Meta:
         icon = "list-ol"
@@ -124,10 +124,10 @@ class ProcedureBlock(blocks.StructBlock):
 
 
 class DoDontBlock(blocks.StructBlock):
-    title = blocks.CharBlock(label=_("title"), required=False, max_length=120)
-    do = blocks.ListBlock(blocks.CharBlock(max_length=300), label=_("do"), min_num=1)
+    title = blocks.CharBlock(label=_("Title"), required=False, max_length=120)
+    do = blocks.ListBlock(blocks.CharBlock(max_length=300), label=_("Do"), min_num=1)
     dont = blocks.ListBlock(
-        blocks.CharBlock(max_length=300), label=_("don't"), min_num=1
+        blocks.CharBlock(max_length=300), label=_("Don't"), min_num=1
     )
 
     class Meta:
@@ -140,8 +140,8 @@ class DoDontBlock(blocks.StructBlock):
 
 
 class OptionBlock(blocks.StructBlock):
-    text = blocks.CharBlock(label=_("option"), max_length=300)
-    correct = blocks.BooleanBlock(label=_("correct"), required=False)
+    text = blocks.CharBlock(label=_("Option"), max_length=300)
+    correct = blocks.BooleanBlock(label=_("Correct"), required=False)
 
 
 def _check_options(options, *, single: bool) -> list[ValidationError]:
@@ -161,9 +161,9 @@ def _check_options(options, *, single: bool) -> list[ValidationError]:
 
 
 class SelfCheckBlock(blocks.StructBlock):
-    question = blocks.CharBlock(label=_("question"), max_length=300)
-    options = blocks.ListBlock(OptionBlock(), label=_("options"), min_num=2)
-    explanation = blocks.TextBlock(label=_("explanation"), required=False)
+    question = blocks.CharBlock(label=_("Question"), max_length=300)
+    options = blocks.ListBlock(OptionBlock(), label=_("Options"), min_num=2)
+    explanation = blocks.TextBlock(label=_("Explanation"), required=False)
 
     class Meta:
         icon = "help"
@@ -196,19 +196,19 @@ class LessonBlock(blocks.StreamBlock):
 
 
 class _QuestionBlock(blocks.StructBlock):
-    text = blocks.TextBlock(label=_("question"))
+    text = blocks.TextBlock(label=_("Question"))
     explanation = blocks.TextBlock(
-        label=_("explanation"),
+        label=_("Explanation"),
         required=False,
         help_text=_("Shown with the answers after the attempt is submitted."),
     )
     weight = blocks.IntegerBlock(
-        label=_("weight"), default=1, min_value=1, max_value=10
+        label=_("Weight"), default=1, min_value=1, max_value=10
     )
 
 
 class ChoiceQuestionBlock(_QuestionBlock):
-    options = blocks.ListBlock(OptionBlock(), label=_("options"), min_num=2)
+    options = blocks.ListBlock(OptionBlock(), label=_("Options"), min_num=2)
     single = True
 
     def clean(self, value):
@@ -239,7 +239,7 @@ class MultipleChoiceBlock(ChoiceQuestionBlock):
 
 class TrueFalseBlock(_QuestionBlock):
     correct = blocks.ChoiceBlock(
-        label=_("the statement is"),
+        label=_("The statement is"),
         choices=[("true", _("True")), ("false", _("False"))],
     )
 

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.blocks.list_block import ListBlockValidationError
 from wagtail.blocks.stream_block import StreamBlockValidationError
@@ -28,17 +27,27 @@ class Problem:
 class TransferError(Exception):
     """A document was refused, or a policy cannot be exported; nothing changed."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], *, export: bool = False) -> None:
         self.problems = list(problems)
+        self.export = export
         super().__init__(self.message())
 
     def message(self) -> str:
-        head = ngettext(
-            "The document was refused (%(count)d problem); nothing was changed:",
-            "The document was refused (%(count)d problems); nothing was changed:",
-            len(self.problems),
-        ) % {"count": len(self.problems)}
-        return "\n".join([head, *(f"  {problem}" for problem in self.problems)])
+        count = len(self.problems)
+        if self.export:
+            head = ngettext(
+                "The policy cannot be exported (%(count)d problem):",
+                "The policy cannot be exported (%(count)d problems):",
+                count,
+            )
+        else:
+            head = ngettext(
+                "The document was refused (%(count)d problem); nothing was changed:",
+                "The document was refused (%(count)d problems); nothing was changed:",
+                count,
+            )
+        lines = [head % {"count": count}]
+        return "\n".join([*lines, *(f"  {problem}" for problem in self.problems)])
 
 
 def join(path: str, key: str | int) -> str:
@@ -95,7 +104,3 @@ def field_problems(error: ValidationError, path: str) -> list[Problem]:
             for message in item.messages
         ]
     return [Problem(path, message) for message in error.messages]
-
-
-def not_a(what: str) -> str:
-    return _("expected %(what)s") % {"what": what}

@@ -110,9 +110,7 @@ class StreamWalker:
                 )
                 continue
             value = self._walk(child, item["value"], join(where, "value"))
-            result.append(
-                {"type": item["type"], "value": value, "id": _block_id(item)}
-            )
+            result.append({"type": item["type"], "value": value, "id": _block_id(item)})
         return result
 
     def _list(self, block: blocks.ListBlock, raw: Any, path: str) -> Any:
@@ -122,7 +120,9 @@ class StreamWalker:
         result = []
         for index, item in enumerate(raw):
             in_block_format = (
-                isinstance(item, dict) and item.get("type") == "item" and "value" in item
+                isinstance(item, dict)
+                and item.get("type") == "item"
+                and "value" in item
             )
             value = item["value"] if in_block_format else item
             result.append(

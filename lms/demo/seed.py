@@ -1,4 +1,4 @@
-"""``seed_demo``: the demo organisation, staff and accounts, as a list of steps.
+"""``seed_demo``: the demo organisation, staff, accounts and policies, in steps.
 
 Each step takes the :class:`SeedContext` and adds a line to its summary. The
 organisation and the staff go through the HR import services
@@ -27,7 +27,8 @@ from lms.demo.org import (
     staff_generate,
     staff_write,
 )
-from lms.models import Employee, OrgUnit
+from lms.demo.policies import DemoPoliciesError, demo_policies_seed
+from lms.models import Employee, OrgUnit, User
 from lms.services.imports import org_import, staff_import
 
 if TYPE_CHECKING:
@@ -121,13 +122,29 @@ def seed_accounts(ctx: SeedContext) -> None:
     )
 
 
-# The steps, in order. The demo measures (Wagtail policy pages with modules
-# and quizzes, and their assignments) come from a later issue: add its step
-# here, after the accounts (a trainer owns the pages).
+def seed_policies(ctx: SeedContext) -> None:
+    """The demo measures (lms/data/policies/*.json) through the policy import,
+    written by the demo trainer and published by the demo approver."""
+    ctx.log("Importing the demo policies ...")
+    accounts = {
+        u.username: u for u in User.objects.filter(username__in=["trainer", "approver"])
+    }
+    try:
+        seeded = demo_policies_seed(
+            trainer=accounts.get("trainer"), approver=accounts.get("approver")
+        )
+    except DemoPoliciesError as error:
+        raise DemoSeedError(str(error)) from error
+    ctx.summary.append(seeded.summary())
+
+
+# The steps, in order. The policies come after the accounts: the demo trainer
+# writes their revisions and the demo approver publishes them.
 SEED_STEPS: list[Callable[[SeedContext], None]] = [
     seed_org,
     seed_staff,
     seed_accounts,
+    seed_policies,
 ]
 
 
