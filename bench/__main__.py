@@ -1,8 +1,10 @@
-"""``python -m bench [--quick] [--runs N] [--output FILE] [--only NAME]``.
+"""``python -m bench [NAME ...] [--quick] [--runs N] [--output FILE] [--only NAME]``.
 
-Runs every benchmark module of ``MODULES`` on SQLite and, when its server
-answers, PostgreSQL, then writes the figures with a description of the machine
-to docs/benchmarks.md (``--quick`` prints them instead, unless ``--output``).
+Runs every benchmark module of ``MODULES`` (or only those named, e.g.
+``python -m bench assignments``) on SQLite and, when its server answers,
+PostgreSQL, then writes the figures with a description of the machine to
+docs/benchmarks.md (``--quick`` prints them instead, unless ``--output``). When
+only some modules run, the other modules' sections of the file are kept.
 
 Environment: ``BENCH_STAFF`` (staff rows; 500,000, or 50,000 with
 ``--quick``), ``BENCH_RUNS`` (3, or 1 with ``--quick``), ``BENCH_POSTGRES_URL``
@@ -28,7 +30,7 @@ from pathlib import Path
 
 from bench import DEFAULT_POSTGRES_URL, ROOT, Context, Database, Result
 
-MODULES = ["bench.imports"]
+MODULES = ["bench.imports", "bench.assignments"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,12 +39,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs per figure")
     parser.add_argument("--output", type=Path, help="the Markdown file to write")
     parser.add_argument("--only", help="run only the module of that name")
+    parser.add_argument(
+        "names", nargs="*", help="run only these modules (e.g. imports, assignments)"
+    )
     args = parser.parse_args(argv)
 
     staff = int(os.environ.get("BENCH_STAFF") or (50_000 if args.quick else 500_000))
     runs = args.runs or int(os.environ.get("BENCH_RUNS") or (1 if args.quick else 3))
     output = args.output or (None if args.quick else ROOT / "docs" / "benchmarks.md")
-    modules = [m for m in MODULES if not args.only or m.endswith("." + args.only)]
+    names = [*args.names, *([args.only] if args.only else [])]
+    unknown = [n for n in names if f"bench.{n}" not in MODULES]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
+    modules = [m for m in MODULES if not names or m.removeprefix("bench.") in names]
 
     with tempfile.TemporaryDirectory(prefix="rollout-bench-") as workdir:
         databases = [Database("SQLite", sqlite3.sqlite_version, workdir=Path(workdir))]
@@ -73,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             sections.append((name, module, results))
 
     text = render(ctx, sections)
+    if output and len(modules) < len(MODULES) and output.exists():
+        text = merge(output.read_text(encoding="utf-8"), text)
     if output:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
@@ -165,6 +176,25 @@ def render(ctx: Context, sections: list[tuple[str, object, list[Result]]]) -> st
             for r in results
         ]
     return "\n".join(lines) + "\n"
+
+
+def _sections(text: str) -> tuple[str, dict[str, str]]:
+    """The text before the first ``## `` heading, and each section by heading."""
+    preface, *parts = text.split("\n## ")
+    sections = {}
+    for part in parts:
+        heading = part.split("\n", 1)[0]
+        sections[heading] = "## " + part.rstrip("\n") + "\n"
+    return preface.rstrip("\n") + "\n", sections
+
+
+def merge(old: str, new: str) -> str:
+    """``new`` (some modules' figures) over ``old``: sections of the same heading
+    are replaced, the others kept in their place, new ones appended."""
+    _old_preface, old_sections = _sections(old)
+    new_preface, new_sections = _sections(new)
+    merged = {**old_sections, **new_sections}
+    return "\n".join([new_preface, *merged.values()])
 
 
 if __name__ == "__main__":

@@ -16,7 +16,17 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Length, Substr
 
-from lms.models import Employee, ImportJob, ManagerScope, OrgUnit, Position, User
+from cms.models import PolicyPage
+from lms.models import (
+    AudiencePosition,
+    AudienceUnit,
+    Employee,
+    ImportJob,
+    ManagerScope,
+    OrgUnit,
+    Position,
+    User,
+)
 
 FULL_VIEW_PERMISSION = "lms.change_employee"
 
@@ -70,6 +80,41 @@ def employees_in_scope(*, paths: list[str] | None) -> QuerySet[Employee]:
 
 def employees_in_subtree(*, unit: OrgUnit) -> QuerySet[Employee]:
     return Employee.objects.filter(unit__path__startswith=unit.path)
+
+
+def audience_queryset(*, policy: PolicyPage) -> QuerySet[Employee]:
+    """The employees in ``policy``'s audience: active, holding one of its
+    positions (none listed: any position), in the subtree of one of its units
+    (none listed: the whole group).
+
+    The audience rows read are those in the database, i.e. the live version of
+    the page (a draft's audience lives in its revision). Two small queries read
+    the positions and unit paths; the queryset then filters on them with
+    ``position_id IN (...)`` and the path index of the units, whatever the
+    number of staff.
+    """
+    position_ids = list(
+        AudiencePosition.objects.filter(policy_id=policy.pk)
+        .order_by()
+        .values_list("position_id", flat=True)
+    )
+    paths = sorted(
+        AudienceUnit.objects.filter(policy_id=policy.pk)
+        .order_by()
+        .values_list("unit__path", flat=True)
+    )
+    employees = Employee.objects.filter(is_active=True)
+    if position_ids:
+        employees = employees.filter(position_id__in=position_ids)
+    if paths:
+        # Nested units add nothing to their ancestor's subtree.
+        outermost: list[str] = []
+        for path in paths:
+            if not any(path.startswith(outer) for outer in outermost):
+                outermost.append(path)
+        units = OrgUnit.objects.filter(_subtree_filter(outermost, "path"))
+        employees = employees.filter(unit_id__in=units.values("pk"))
+    return employees
 
 
 def unit_lineage(*, unit: OrgUnit) -> list[OrgUnit]:

@@ -7,7 +7,7 @@ leaves no task behind.
 
 from __future__ import annotations
 
-from lms.services import jobs
+from lms.services import assignments, jobs
 
 
 def import_job_validate(job_id: int) -> str | None:
@@ -20,3 +20,18 @@ def import_job_apply(job_id: int) -> str | None:
     """Apply a checked HR file for real."""
     job = jobs.job_apply(job_id=job_id)
     return job.status if job else None
+
+
+def assignments_sync_policy(policy_id: int) -> dict[str, int]:
+    """Bring one policy's assignments in step with its audience (after a
+    publication or an unpublication)."""
+    return assignments.assignments_sync(policy_id=policy_id).as_dict()
+
+
+def assignments_sync_staff(
+    employee_ids: list[int] | None = None,
+) -> dict[int, dict[str, int]]:
+    """Bring every live policy's assignments in step with the staff (after an
+    import or an edit; ``employee_ids`` narrows it to those employees)."""
+    results = assignments.assignments_sync_staff(employee_ids=employee_ids)
+    return {policy_id: result.as_dict() for policy_id, result in results.items()}

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from lms import views
+from lms.views import account
 
 urlpatterns = [
-    path("", views.my_account, name="my_account"),
+    path("", account.my_account, name="my_account"),
 ]

@@ -2,7 +2,10 @@
 
 Neither chooser replaces the default widget of every foreign key (``register_widget
 = False``): forms opt in with ``OrgUnitChooserWidget`` / ``UserChooserWidget``.
-The unit chooser lists only the units the person may see (their scopes' subtrees).
+The unit chooser lists the units the person may see (their scopes' subtrees),
+except for those who may author policies: they choose a policy's audience
+anywhere in the group, so they see the whole tree (its names are not personal
+data). Administrators see the whole tree anyway.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.ui.tables import Column
@@ -22,6 +26,7 @@ from lms.models import OrgUnit, User
 from lms.selectors import units_parent_name
 
 UNIT_VIEW_PERMISSION = "lms.view_orgunit"
+POLICY_AUTHOR_PERMISSIONS = ("cms.add_policypage", "cms.change_policypage")
 SCOPE_EDIT_PERMISSIONS = ("lms.add_managerscope", "lms.change_managerscope")
 
 # --- Units --------------------------------------------------------------------
@@ -52,18 +57,33 @@ class OrgUnitSearchForm(BaseFilterForm):
         return objects
 
 
+def _authors_policies(user: User) -> bool:
+    return any(user.has_perm(name) for name in POLICY_AUTHOR_PERMISSIONS)
+
+
+def _may_choose_units(user: User) -> bool:
+    return user.has_perm(UNIT_VIEW_PERMISSION) or _authors_policies(user)
+
+
+def choosable_units(request: HttpRequest) -> QuerySet[OrgUnit]:
+    """The whole tree for policy authors, else the units the person may see."""
+    if _authors_policies(request.user):
+        return OrgUnit.objects.all()
+    return visible_units(request)
+
+
 class OrgUnitChooseMixin:
     filter_form_class = OrgUnitSearchForm
     per_page = 20
 
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(UNIT_VIEW_PERMISSION):
+        if not _may_choose_units(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_object_list(self) -> QuerySet[OrgUnit]:
         # parent_name tells apart the many 市辖区; skip the staff count here.
-        return visible_units(self.request).annotate(parent_name=units_parent_name())
+        return choosable_units(self.request).annotate(parent_name=units_parent_name())
 
     @property
     def columns(self) -> list[Column]:
@@ -86,9 +106,9 @@ class OrgUnitChooseResultsView(OrgUnitChooseMixin, chooser_views.ChooseResultsVi
 
 class OrgUnitChosenView(chooser_views.ChosenView):
     def get_object(self, pk):
-        if not self.request.user.has_perm(UNIT_VIEW_PERMISSION):
+        if not _may_choose_units(self.request.user):
             raise PermissionDenied
-        return visible_units(self.request).get(pk=pk)
+        return choosable_units(self.request).get(pk=pk)
 
 
 class OrgUnitChooserViewSet(ChooserViewSet):
@@ -194,3 +214,10 @@ user_chooser_viewset = UserChooserViewSet("lms_user_chooser")
 
 OrgUnitChooserWidget = org_unit_chooser_viewset.widget_class
 UserChooserWidget = user_chooser_viewset.widget_class
+
+
+class AudienceUnitChooserWidget(OrgUnitChooserWidget):
+    """The unit chooser of a policy's audience (``lms.apps``): no link to edit
+    the unit, which policy authors may not do."""
+
+    show_edit_link = False

@@ -5,6 +5,10 @@ Units are tree nodes (django-treebeard): they are created with
 a bare ``save()``. An employee is an HR record plus its login: the login's
 username is the employee number, its password unusable (staff set one through
 the password reset), and its name, email and active flag follow the record.
+
+A change that can move someone in or out of a policy's audience (a new
+employee, another unit or position, (de)activation, a unit moved elsewhere in
+the tree) enqueues the sync of their assignments after the commit.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from lms.models import Employee, OrgUnit, Position, User
+from lms.services.assignments import assignments_sync_staff_enqueue
 
 # --- Organisation units -------------------------------------------------------
 
@@ -115,6 +120,8 @@ def unit_update(
     if parent is not None and parent.path != current_parent_path:
         unit.move(parent, pos="last-child")
         unit.refresh_from_db()
+        # Its staff may have left or entered the subtrees of policy audiences.
+        assignments_sync_staff_enqueue()
     unit.code = code.strip()
     unit.name = name.strip()
     unit.level = level
@@ -209,7 +216,7 @@ def employee_create(
     )
     user.set_unusable_password()
     user.save()
-    return Employee.objects.create(
+    employee = Employee.objects.create(
         user=user,
         employee_no=employee_no,
         name=name,
@@ -218,6 +225,8 @@ def employee_create(
         position=position,
         is_active=is_active,
     )
+    assignments_sync_staff_enqueue(employee_ids=[employee.pk])
+    return employee
 
 
 @transaction.atomic
@@ -239,6 +248,7 @@ def employee_update(
         raise ValidationError(
             {"employee_no": _("A login with this employee number already exists.")}
         )
+    audience_before = (employee.unit_id, employee.position_id, employee.is_active)
     employee.employee_no = employee_no
     employee.name = name.strip()
     employee.email = email
@@ -251,4 +261,6 @@ def employee_update(
     user.email = email
     user.is_active = is_active
     user.save(update_fields=["username", "first_name", "email", "is_active"])
+    if (employee.unit_id, employee.position_id, employee.is_active) != audience_before:
+        assignments_sync_staff_enqueue(employee_ids=[employee.pk])
     return employee

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from lms.models import OrgUnit
+from lms.services.assignments import assignments_sync_staff_enqueue
 from lms.services.imports.readers import TableError, locate_columns, open_table
 from lms.services.imports.report import (
     ErrorLog,
@@ -114,6 +115,9 @@ class _OrgImport:
         try:
             with transaction.atomic():
                 self._apply(order)
+                if report.moved:
+                    # Staff under a moved unit may enter or leave audiences.
+                    assignments_sync_staff_enqueue()
         except IntegrityError:
             report.reset_changes()
             report.errors = [

@@ -13,6 +13,9 @@ Two streaming passes over the file, so memory stays bounded whatever its size
    ``executemany`` UPDATE per table, see ``_update_rows``). With
    ``--deactivate-missing`` the active employees are then walked in primary-key
    order, a chunk at a time, and those the file did not name are deactivated.
+   When anyone was created, transferred, given another position, deactivated
+   or reactivated, the assignments of every live policy are synced by a task
+   enqueued after the commit (``lms.services.assignments``).
 
 Reading and checking the rows lives in ``staff_rows.py``.
 """
@@ -30,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.models import Employee, OrgUnit, Position, User
+from lms.services.assignments import assignments_sync_staff_enqueue
 from lms.services.imports.readers import TableError, open_table
 from lms.services.imports.report import (
     MAX_SAMPLES,
@@ -234,6 +238,8 @@ class _StaffImport:
                 raise _FileChanged
             if self.deactivate_missing:
                 self._deactivate_missing(apply=True)
+            if self._audiences_may_change():
+                assignments_sync_staff_enqueue()
         changed = self.report.created + self.report.updated + self.report.deactivated
         if changed >= ANALYZE_AFTER and connection.vendor == "postgresql":
             tables = [Employee._meta.db_table, User._meta.db_table]
@@ -241,6 +247,18 @@ class _StaffImport:
                 cursor.execute(
                     "ANALYZE " + ", ".join(map(connection.ops.quote_name, tables))
                 )
+
+    def _audiences_may_change(self) -> bool:
+        """Whether the import changed anything a policy's audience depends on
+        (not only names or emails)."""
+        report = self.report
+        return bool(
+            report.created
+            or report.transferred
+            or report.position_changed
+            or report.deactivated
+            or report.reactivated
+        )
 
     def _progress(self, done: int, total: int | None) -> None:
         if self.progress is not None:

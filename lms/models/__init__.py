@@ -1,0 +1,34 @@
+"""The tables of ``lms``, one module per concern; import them from here."""
+
+from lms.models.audience import (
+    Assignment,
+    AudiencePosition,
+    AudienceUnit,
+    PositionThreshold,
+)
+from lms.models.imports import ImportJob
+from lms.models.learning import ModuleProgress, QuizAttempt
+from lms.models.org import (
+    Employee,
+    ManagerScope,
+    OrgUnit,
+    Position,
+    User,
+    private_storage,
+)
+
+__all__ = [
+    "Assignment",
+    "AudiencePosition",
+    "AudienceUnit",
+    "Employee",
+    "ImportJob",
+    "ManagerScope",
+    "ModuleProgress",
+    "OrgUnit",
+    "Position",
+    "PositionThreshold",
+    "QuizAttempt",
+    "User",
+    "private_storage",
+]

@@ -1,0 +1,35 @@
+"""Receivers of the ``lms`` app, connected in ``LmsConfig.ready``.
+
+Publishing or unpublishing a policy changes who must take it: its assignments
+are synced by a task enqueued once the publication commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wagtail.signals import page_published, page_unpublished
+
+from cms.models import PolicyPage
+from lms.services.assignments import assignments_sync_enqueue
+
+
+def policy_published(sender: Any, instance: PolicyPage, **kwargs: Any) -> None:
+    """A new live version: its audience rows are the ones in the database now."""
+    assignments_sync_enqueue(policy_id=instance.pk)
+
+
+def policy_unpublished(sender: Any, instance: PolicyPage, **kwargs: Any) -> None:
+    """No longer live: every assignment of the policy is deactivated."""
+    assignments_sync_enqueue(policy_id=instance.pk)
+
+
+def connect() -> None:
+    page_published.connect(
+        policy_published, sender=PolicyPage, dispatch_uid="lms-assignments-published"
+    )
+    page_unpublished.connect(
+        policy_unpublished,
+        sender=PolicyPage,
+        dispatch_uid="lms-assignments-unpublished",
+    )

@@ -1,0 +1,1 @@
+"""Views of the learner and manager pages, one module per area."""
