@@ -29,7 +29,9 @@ def cat(db):
 def policy(cat, tree, positions) -> PolicyPage:
     """A live policy for counters and managers of 广东省, managers at 100 %."""
     page = course(cat, code="SVC-2026-05", publish=False, questions=3, draw=2)
-    AudiencePosition.objects.create(policy=page, position=positions["counter"])
+    AudiencePosition.objects.create(
+        policy=page, position=positions["counter"], sort_order=0
+    )
     AudiencePosition.objects.create(
         policy=page, position=positions["management"], sort_order=1
     )
