@@ -153,7 +153,7 @@ else:
 AUTH_USER_MODEL = "lms.User"
 AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "my_account"
+LOGIN_REDIRECT_URL = "my_training"
 LOGOUT_REDIRECT_URL = "/"
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -1,7 +1,17 @@
 from django.urls import path
 
-from lms.views import account
+from lms.views import account, quiz, training
 
 urlpatterns = [
-    path("", account.my_account, name="my_account"),
+    path("", training.my_training, name="my_training"),
+    path("account/", account.my_account, name="my_account"),
+    path("modules/<int:page_id>/done/", training.module_done, name="module_done"),
+    path("quiz/<int:policy_id>/start/", quiz.quiz_start, name="quiz_start"),
+    path("attempts/<int:pk>/", quiz.quiz_attempt, name="quiz_attempt"),
+    path("attempts/<int:pk>/save/", quiz.quiz_attempt_save, name="quiz_attempt_save"),
+    path(
+        "attempts/<int:pk>/submit/",
+        quiz.quiz_attempt_submit,
+        name="quiz_attempt_submit",
+    ),
 ]

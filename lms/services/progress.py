@@ -35,3 +35,10 @@ def module_complete(*, employee: Employee, module: ModulePage) -> ModuleProgress
             )
     except IntegrityError:
         return ModuleProgress.objects.get(**lookup)
+
+
+def progress_quiz_unlocked(*, employee: Employee, policy: PolicyPage) -> bool:
+    """Whether ``employee`` has read every live module of ``policy``'s current
+    version, which opens its quiz."""
+    done, total = progress_modules_done(employee=employee, policy=policy)
+    return done == total

@@ -1,0 +1,67 @@
+"""Writes of the ``certificates`` app.
+
+``certificates`` imports no Python module of ``lms`` (nor of ``cms``): callers
+pass model instances and plain values, and the relations are declared by
+string in :mod:`certificates.models`.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from certificates.models import Certificate
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """``moment`` plus calendar months, on the local calendar (TIME_ZONE): the
+    31st of a month ends on the last day of a shorter one."""
+    local = timezone.localtime(moment)
+    index = local.month - 1 + months
+    year, month = local.year + index // 12, index % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    naive = local.replace(tzinfo=None).replace(year=year, month=month, day=day)
+    return timezone.make_aware(naive, local.tzinfo)
+
+
+@transaction.atomic
+def certificate_issue(
+    *,
+    employee: Any,
+    policy: Any,
+    attempt: Any,
+    score: Decimal,
+    issued_at: datetime | None = None,
+) -> Certificate:
+    """Issue the certificate of a passed attempt (``lms.QuizAttempt``) of
+    ``policy`` (``cms.PolicyPage``) to ``employee`` (``lms.Employee``).
+
+    Called by ``lms.services.attempts.attempt_submit`` inside the transaction
+    that grades the attempt, so a pass and its certificate commit together.
+    ``Certificate.attempt`` is one-to-one: a second certificate for the same
+    attempt fails at the database, the last line of defence behind the
+    attempt's row lock.
+
+    The holder's name and number and the policy's code and title are copied,
+    so the certificate shows what was certified after a rename.
+    """
+    issued_at = issued_at or timezone.now()
+    months = policy.certificate_validity_months
+    return Certificate.objects.create(
+        employee=employee,
+        policy=policy,
+        version=attempt.version,
+        attempt=attempt,
+        score=score,
+        issued_at=issued_at,
+        expires_at=add_months(issued_at, months) if months else None,
+        holder_name=employee.name,
+        employee_no=employee.employee_no,
+        policy_code=policy.code,
+        policy_title=policy.title,
+    )
