@@ -1,0 +1,118 @@
+"""Scoping by org subtree: who may see which units and staff; audiences."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Q,
+    QuerySet,
+)
+
+from cms.models import PolicyPage
+from lms.models import (
+    AudiencePosition,
+    AudienceUnit,
+    Employee,
+    ManagerScope,
+    OrgUnit,
+    User,
+)
+
+FULL_VIEW_PERMISSION = "lms.change_employee"
+
+
+def scope_paths_for(*, user: User) -> list[str] | None:
+    """Tree paths of the subtrees ``user`` may see; ``None`` means everything."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser or user.has_perm(FULL_VIEW_PERMISSION):
+        return None
+    paths = sorted(
+        ManagerScope.objects.filter(user=user).values_list("unit__path", flat=True)
+    )
+    # Drop scopes nested inside another scope of the same user.
+    kept: list[str] = []
+    for path in paths:
+        if not any(path.startswith(outer) for outer in kept):
+            kept.append(path)
+    return kept
+
+
+def _subtree_filter(paths: list[str], field: str) -> Q:
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(**{f"{field}__startswith": path})
+    return query
+
+
+def units_visible_to(*, user: User) -> QuerySet[OrgUnit]:
+    return units_in_scope(paths=scope_paths_for(user=user))
+
+
+def employees_visible_to(*, user: User) -> QuerySet[Employee]:
+    """Employees in the user's scopes (all of them for administrators)."""
+    return employees_in_scope(paths=scope_paths_for(user=user))
+
+
+def units_in_scope(*, paths: list[str] | None) -> QuerySet[OrgUnit]:
+    """Units in the subtrees of ``paths`` (from ``scope_paths_for``; ``None``: all)."""
+    units = OrgUnit.objects.all()
+    return units if paths is None else units.filter(_subtree_filter(paths, "path"))
+
+
+def employees_in_scope(*, paths: list[str] | None) -> QuerySet[Employee]:
+    """Employees in the subtrees of ``paths`` (``None``: all of them)."""
+    employees = Employee.objects.select_related("unit", "position")
+    if paths is None:
+        return employees
+    return employees.filter(_subtree_filter(paths, "unit__path"))
+
+
+def employees_in_subtree(*, unit: OrgUnit) -> QuerySet[Employee]:
+    return Employee.objects.filter(unit__path__startswith=unit.path)
+
+
+def audience_queryset(*, policy: PolicyPage) -> QuerySet[Employee]:
+    """The employees in ``policy``'s audience: active, holding one of its
+    positions (none listed: any position), in the subtree of one of its units
+    (none listed: the whole group).
+
+    The audience rows read are those in the database, i.e. the live version of
+    the page (a draft's audience lives in its revision). Two small queries read
+    the positions and unit paths; the queryset then filters on them with
+    ``position_id IN (...)`` and the path index of the units, whatever the
+    number of staff.
+    """
+    position_ids = list(
+        AudiencePosition.objects.filter(policy_id=policy.pk)
+        .order_by()
+        .values_list("position_id", flat=True)
+    )
+    paths = sorted(
+        AudienceUnit.objects.filter(policy_id=policy.pk)
+        .order_by()
+        .values_list("unit__path", flat=True)
+    )
+    employees = Employee.objects.filter(is_active=True)
+    if position_ids:
+        employees = employees.filter(position_id__in=position_ids)
+    if paths:
+        # Nested units add nothing to their ancestor's subtree.
+        outermost: list[str] = []
+        for path in paths:
+            if not any(path.startswith(outer) for outer in outermost):
+                outermost.append(path)
+        units = OrgUnit.objects.filter(_subtree_filter(outermost, "path"))
+        employees = employees.filter(unit_id__in=units.values("pk"))
+    return employees
+
+
+def unit_lineage(*, unit: OrgUnit) -> list[OrgUnit]:
+    """The unit's ancestors from HQ down, then the unit itself (one query)."""
+    return [*unit.get_ancestors(), unit]
+
+
+def employee_for(*, user: User) -> Employee | None:
+    """The employee record of a login (``None`` for e.g. an administrator)."""
+    if not user.is_authenticated:
+        return None
+    return Employee.objects.select_related("unit").filter(user=user).first()
