@@ -170,8 +170,18 @@ def pool_from_content(content: dict) -> Pool:
     return pool
 
 
+# Pools already read by this process: a revision's questions never change, so
+# a submission under load reads neither the database nor the shared cache.
+_LOCAL: dict[int, Pool] = {}
+_LOCAL_MAX = 256
+
+
 def quiz_pool(*, revision_id: int) -> Pool:
-    """The question pool of a quiz revision (cached: no query when warm)."""
+    """The question pool of a quiz revision (cached in the process, then in the
+    shared cache: no query when warm)."""
+    pool = _LOCAL.get(revision_id)
+    if pool is not None:
+        return pool
     key = _CACHE_KEY.format(revision_id=revision_id)
     pool = cache.get(key)
     if pool is None:
@@ -182,6 +192,9 @@ def quiz_pool(*, revision_id: int) -> Pool:
         )
         pool = pool_from_content(content)
         cache.set(key, pool, _CACHE_SECONDS)
+    if len(_LOCAL) >= _LOCAL_MAX:
+        _LOCAL.clear()
+    _LOCAL[revision_id] = pool
     return pool
 
 

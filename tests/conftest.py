@@ -49,6 +49,8 @@ def _test_settings(settings, tmp_path, monkeypatch):
             "LOCATION": str(tmp_path),
         }
     }
+    # Test databases reuse revision ids: forget the pools of earlier tests.
+    monkeypatch.setattr("lms.quiz._LOCAL", {})
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "en"
 

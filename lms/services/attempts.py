@@ -285,8 +285,10 @@ def _clean_answers(
 
 
 def _locked_attempt(*, attempt_id: int, employee: Employee) -> QuizAttempt:
+    # The policy comes in the same query; only the attempt row is locked.
     attempt = (
-        QuizAttempt.objects.select_for_update()
+        QuizAttempt.objects.select_for_update(of=("self",))
+        .select_related("policy")
         .filter(pk=attempt_id, employee=employee)
         .first()
     )
@@ -296,7 +298,7 @@ def _locked_attempt(*, attempt_id: int, employee: Employee) -> QuizAttempt:
 
 
 def _current_version(attempt: QuizAttempt) -> PolicyPage:
-    policy = PolicyPage.objects.get(pk=attempt.policy_id)
+    policy = attempt.policy
     if not policy.live:
         raise AttemptRefused(_("This course is no longer published."))
     if attempt.version != policy.version:
