@@ -147,6 +147,17 @@ class MaterialChange(models.Model):
     class Meta:
         abstract = True
 
+    @staticmethod
+    def tabs(*tabs: tuple[list, str]) -> TabbedInterface:
+        """The editor of a course page: its own tabs, then Version and Promote."""
+        return TabbedInterface(
+            [
+                *(ObjectList(panels, heading=heading) for panels, heading in tabs),
+                ObjectList(MaterialChange.version_panels, heading=_("Version")),
+                ObjectList(Page.promote_panels, heading=_("Promote")),
+            ]
+        )
+
 
 class PolicyPage(PublicationRules, MaterialChange, Page):
     """One HQ service measure, trained as a course of modules and a quiz."""
@@ -302,14 +313,10 @@ class PolicyPage(PublicationRules, MaterialChange, Page):
             heading=_("Readiness for public launch"),
         ),
     ]
-    edit_handler = TabbedInterface(
-        [
-            ObjectList(content_panels, heading=_("Content")),
-            ObjectList(audience_panels, heading=_("Audience")),
-            ObjectList(rules_panels, heading=_("Rules")),
-            ObjectList(MaterialChange.version_panels, heading=_("Version")),
-            ObjectList(Page.promote_panels, heading=_("Promote")),
-        ]
+    edit_handler = MaterialChange.tabs(
+        (content_panels, _("Content")),
+        (audience_panels, _("Audience")),
+        (rules_panels, _("Rules")),
     )
 
     parent_page_types = ["cms.CatalogPage"]
@@ -378,13 +385,7 @@ class ModulePage(MaterialChange, Page):
         FieldPanel("minutes"),
         FieldPanel("body"),
     ]
-    edit_handler = TabbedInterface(
-        [
-            ObjectList(content_panels, heading=_("Content")),
-            ObjectList(MaterialChange.version_panels, heading=_("Version")),
-            ObjectList(Page.promote_panels, heading=_("Promote")),
-        ]
-    )
+    edit_handler = MaterialChange.tabs((content_panels, _("Content")))
 
     parent_page_types = ["cms.PolicyPage"]
     subpage_types: list[str] = []
@@ -410,13 +411,7 @@ class QuizPage(PublicationRules, MaterialChange, Page):
         FieldPanel("intro"),
         FieldPanel("questions"),
     ]
-    edit_handler = TabbedInterface(
-        [
-            ObjectList(content_panels, heading=_("Questions")),
-            ObjectList(MaterialChange.version_panels, heading=_("Version")),
-            ObjectList(Page.promote_panels, heading=_("Promote")),
-        ]
-    )
+    edit_handler = MaterialChange.tabs((content_panels, _("Questions")))
 
     parent_page_types = ["cms.PolicyPage"]
     subpage_types: list[str] = []

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from wagtail.admin import messages
 from wagtail.admin.views import generic
+from wagtail.log_actions import log
 
 from lms.models import OrgUnit
 from lms.selectors import unit_lineage
@@ -26,7 +27,29 @@ def unit_with_parent(unit: OrgUnit, parent_name: str | None) -> str:
 
 class ServiceFormMixin:
     """Create and edit views that save through a service: a ValidationError
-    from the service (a race the form could not see) becomes form errors."""
+    from the service (a race the form could not see) becomes form errors.
+
+    Subclasses name the form fields the service takes (``service_fields``) and
+    implement :meth:`save_with`; the view logs the change."""
+
+    service_fields: tuple[str, ...] = ()
+
+    def save_with(self, **values):
+        raise NotImplementedError
+
+    def save_instance(self):
+        data = self.form.cleaned_data
+        instance = self.save_with(
+            **{name: data.get(name) for name in self.service_fields}
+        )
+        creating = isinstance(self, generic.CreateView)
+        log(
+            instance=instance,
+            action="wagtail.create" if creating else "wagtail.edit",
+            user=self.request.user,
+            content_changed=creating or self.form.has_changed(),
+        )
+        return instance
 
     def form_valid(self, form):
         try:

@@ -59,41 +59,24 @@ class OrgUnitIndexView(generic.IndexView):
         return units_annotate_for_listing(visible_units(self.request))
 
 
+UNIT_FIELDS = ("code", "name", "level", "is_active", "parent")
+
+
 class OrgUnitCreateView(ServiceFormMixin, generic.CreateView):
-    def save_instance(self) -> OrgUnit:
-        data = self.form.cleaned_data
-        unit = unit_create(
-            code=data["code"],
-            name=data["name"],
-            level=data["level"],
-            parent=data.get("parent"),
-            is_active=data["is_active"],
-        )
-        log(instance=unit, action="wagtail.create", user=self.request.user)
-        return unit
+    service_fields = UNIT_FIELDS
+
+    def save_with(self, **values) -> OrgUnit:
+        return unit_create(**values)
 
 
 class OrgUnitEditView(ServiceFormMixin, generic.EditView):
+    service_fields = UNIT_FIELDS
+
     def get_queryset(self) -> QuerySet[OrgUnit]:
         return visible_units(self.request)
 
-    def save_instance(self) -> OrgUnit:
-        data = self.form.cleaned_data
-        unit = unit_update(
-            unit=self.object,
-            code=data["code"],
-            name=data["name"],
-            level=data["level"],
-            is_active=data["is_active"],
-            parent=data.get("parent"),
-        )
-        log(
-            instance=unit,
-            action="wagtail.edit",
-            user=self.request.user,
-            content_changed=self.form.has_changed(),
-        )
-        return unit
+    def save_with(self, **values) -> OrgUnit:
+        return unit_update(unit=self.object, **values)
 
 
 class OrgUnitDeleteView(GuardedDeleteView):
@@ -231,43 +214,24 @@ class EmployeeIndexView(generic.IndexView):
         return employees_annotate_for_listing(visible_employees(self.request))
 
 
+EMPLOYEE_FIELDS = ("employee_no", "name", "email", "unit", "position", "is_active")
+
+
 class EmployeeCreateView(ServiceFormMixin, generic.CreateView):
-    def save_instance(self) -> Employee:
-        data = self.form.cleaned_data
-        employee = employee_create(
-            employee_no=data["employee_no"],
-            name=data["name"],
-            email=data["email"],
-            unit=data["unit"],
-            position=data["position"],
-            is_active=data["is_active"],
-        )
-        log(instance=employee, action="wagtail.create", user=self.request.user)
-        return employee
+    service_fields = EMPLOYEE_FIELDS
+
+    def save_with(self, **values) -> Employee:
+        return employee_create(**values)
 
 
 class EmployeeEditView(ServiceFormMixin, generic.EditView):
+    service_fields = EMPLOYEE_FIELDS
+
     def get_queryset(self) -> QuerySet[Employee]:
         return visible_employees(self.request)
 
-    def save_instance(self) -> Employee:
-        data = self.form.cleaned_data
-        employee = employee_update(
-            employee=self.object,
-            employee_no=data["employee_no"],
-            name=data["name"],
-            email=data["email"],
-            unit=data["unit"],
-            position=data["position"],
-            is_active=data["is_active"],
-        )
-        log(
-            instance=employee,
-            action="wagtail.edit",
-            user=self.request.user,
-            content_changed=self.form.has_changed(),
-        )
-        return employee
+    def save_with(self, **values) -> Employee:
+        return employee_update(employee=self.object, **values)
 
 
 class EmployeeInspectView(FieldListInspectView):
