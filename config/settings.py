@@ -104,7 +104,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        # A reused connection is checked (SELECT 1) before a request's first
+        # query; turn off behind a pooler that checks its connections itself.
+        conn_health_checks=os.environ.get("DJANGO_CONN_HEALTH_CHECKS", "1") == "1",
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -120,6 +122,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Tasks and cache ----------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Cached rows name database ids (a quiz revision's questions, an import's
+# progress): one prefix per database, so that two databases sharing a cache
+# (two deployments on one Redis, a benchmark beside the demo) never read each
+# other's entries or tasks.
+CACHE_PREFIX = os.environ.get(
+    "DJANGO_CACHE_PREFIX", "rollout:" + str(DATABASES["default"].get("NAME", ""))
+)
 Q_CLUSTER = {
     "name": "rollout",
     "workers": int(os.environ.get("Q_WORKERS", "2")),
@@ -131,29 +140,34 @@ Q_CLUSTER = {
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["name"] = CACHE_PREFIX
     # Sessions read from Redis, written through to the database.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "lms.sessions.cached_db"
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "rollout",
+            "KEY_PREFIX": CACHE_PREFIX,
         }
     }
 else:
     Q_CLUSTER["orm"] = "default"
+    # Django's database sessions, read with one hand-written SELECT.
+    SESSION_ENGINE = "lms.sessions.db"
     # A file cache is shared by the web server and the task worker (progress
     # of long imports), unlike the per-process memory cache.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": CACHE_PREFIX,
         }
     }
 
 # --- Authentication -----------------------------------------------------------
 AUTH_USER_MODEL = "lms.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Django's ModelBackend, loading the employee record with the user (one query).
+AUTHENTICATION_BACKENDS = ["lms.auth.EmployeeBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_training"
 LOGOUT_REDIRECT_URL = "/"

@@ -17,7 +17,10 @@ PROBE = (
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], "
     "'name': str(s.DATABASES['default']['NAME']), 'q': sorted(s.Q_CLUSTER), "
     "'cache': s.CACHES['default']['BACKEND'], 'debug': s.DEBUG, "
-    "'ssl': getattr(s, 'SECURE_SSL_REDIRECT', False)}))"
+    "'ssl': getattr(s, 'SECURE_SSL_REDIRECT', False), "
+    "'prefix': s.CACHES['default'].get('KEY_PREFIX'), 'queue': s.Q_CLUSTER['name'], "
+    "'sessions': s.SESSION_ENGINE, 'health': s.DATABASES['default']"
+    "['CONN_HEALTH_CHECKS']}))"
 )
 
 
@@ -63,6 +66,34 @@ def test_postgres_and_redis_when_urls_are_set(tmp_path):
     assert found["name"] == "rollout"
     assert "redis" in found["q"] and "orm" not in found["q"]
     assert found["cache"].endswith("RedisCache")
+    assert found["sessions"] == "lms.sessions.cached_db"
+    assert found["health"] is True
+
+
+def test_each_database_has_its_own_cache_prefix_and_queue(tmp_path):
+    """Two deployments sharing a Redis (or a cache folder) never read each
+    other's cached rows, which name database ids, nor run each other's tasks."""
+    redis = "redis://cache.internal:6379/1"
+    one = probe(
+        DJANGO_VAR_DIR=str(tmp_path),
+        DATABASE_URL="postgres://rollout@db.internal:5432/one",
+        REDIS_URL=redis,
+    )
+    two = probe(
+        DJANGO_VAR_DIR=str(tmp_path),
+        DATABASE_URL="postgres://rollout@db.internal:5432/two",
+        REDIS_URL=redis,
+    )
+    assert one["prefix"] != two["prefix"]
+    assert one["queue"] != two["queue"]
+    chosen = probe(DJANGO_VAR_DIR=str(tmp_path), DJANGO_CACHE_PREFIX="staging")
+    assert chosen["prefix"] == "staging"
+    assert chosen["sessions"] == "lms.sessions.db"
+
+
+def test_health_checks_can_be_left_to_a_pooler(tmp_path):
+    found = probe(DJANGO_VAR_DIR=str(tmp_path), DJANGO_CONN_HEALTH_CHECKS="0")
+    assert found["health"] is False
 
 
 def test_debug_only_when_asked_and_https_otherwise(tmp_path):
