@@ -8,6 +8,7 @@ from django.db.models import (
 )
 
 from cms.models import PolicyPage
+from lms.auth import active_employee
 from lms.models import (
     AudiencePosition,
     AudienceUnit,
@@ -112,7 +113,6 @@ def unit_lineage(*, unit: OrgUnit) -> list[OrgUnit]:
 
 
 def employee_for(*, user: User) -> Employee | None:
-    """The employee record of a login (``None`` for e.g. an administrator)."""
-    if not user.is_authenticated:
-        return None
-    return Employee.objects.select_related("unit").filter(user=user).first()
+    """The active employee record of a login (``None`` for e.g. an
+    administrator): loaded with the user by ``lms.auth.EmployeeBackend``."""
+    return active_employee(user)

@@ -1,0 +1,125 @@
+"""Authentication: Django's model backend, with the signed-in user loaded
+together with their employee record in one query.
+
+Every page an employee opens needs both (``request.user`` and the employee it
+belongs to); :class:`EmployeeBackend` reads them in one hand-written SELECT
+(``lms.sql``) instead of two compiled ORM queries, and caches the active
+employee record on the user, where :func:`active_employee` finds it.
+
+A view that reads the user's row anyway (quiz submission reads the attempt
+with its owner) can have Django authenticate the request with that row
+(:func:`authenticate_with`): Django's own ``get_user`` then runs every check
+it always runs (the backend, ``is_active``, the session's password hash and
+its fallbacks), on the row already read, without a second query.
+"""
+
+from __future__ import annotations
+
+import functools
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import connections, router
+from django.http import HttpRequest
+
+from lms.models import Employee, User
+from lms.sql import Columns, column, table
+
+_USER = Columns(User, "u")
+_EMPLOYEE = Columns(Employee, "e")
+# A user row read by the view itself, for EmployeeBackend.get_user.
+_PRELOADED: ContextVar[User | None] = ContextVar("preloaded_user", default=None)
+
+
+@functools.cache
+def _sql(using: str) -> str:
+    return (
+        f"SELECT {_USER.sql(using)}, {_EMPLOYEE.sql(using)} "
+        f"FROM {table(User, using)} u LEFT JOIN {table(Employee, using)} e "
+        f"ON e.{column(Employee, 'user', using)} = u.{column(User, 'id', using)} "
+        f"AND e.{column(Employee, 'is_active', using)} "
+        f"WHERE u.{column(User, 'id', using)} = %s"
+    )
+
+
+def user_with_employee(user_id) -> User | None:
+    """The user ``user_id`` with its active employee record (or none) cached
+    as ``user.employee``."""
+    using = router.db_for_read(User)
+    with connections[using].cursor() as cursor:
+        cursor.execute(_sql(using), [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user = _USER.build(row, 0, using)
+    employee = None
+    if row[len(_USER)] is not None:
+        employee = _EMPLOYEE.build(row, len(_USER), using)
+    attach_employee(user, employee)
+    return user
+
+
+def active_employee(user) -> Employee | None:
+    """The active employee record of a signed-in ``user`` (``None`` for an
+    account without one, e.g. an administrator, or a departed employee)."""
+    if not user.is_authenticated:
+        return None
+    try:
+        employee = user.employee  # cached by the backend, else one query
+    except ObjectDoesNotExist:
+        return None
+    return employee if employee is not None and employee.is_active else None
+
+
+def attach_employee(user: User, employee: Employee | None) -> None:
+    """Cache ``employee`` (active, or ``None``) as ``user.employee``."""
+    if employee is not None:
+        Employee.user.field.set_cached_value(employee, user)
+    User.employee.related.set_cached_value(user, employee)
+
+
+def session_user_id(request: HttpRequest):
+    """The id of the user the session names, through a backend this site
+    accepts, or ``None``: read from the session only, the user not loaded
+    (nor verified: see :func:`authenticate_with`)."""
+    session = request.session
+    try:
+        user_id = User._meta.pk.to_python(session[auth.SESSION_KEY])
+        backend = session[auth.BACKEND_SESSION_KEY]
+    except (KeyError, ValidationError):
+        return None
+    return user_id if backend in settings.AUTHENTICATION_BACKENDS else None
+
+
+def authenticate_with(request: HttpRequest, user: User) -> bool:
+    """Authenticate ``request`` with ``user``, a row of the user
+    :func:`session_user_id` named, read by the caller: Django's
+    ``auth.get_user`` decides, with every check it makes (a session that fails
+    them is flushed, as always), and ``request.user`` is set to its answer.
+    ``True`` when the request is that user's."""
+    token = _PRELOADED.set(user)
+    try:
+        resolved = auth.get_user(request)
+    finally:
+        _PRELOADED.reset(token)
+    request.user = resolved
+    return resolved.is_authenticated and resolved.pk == user.pk
+
+
+class EmployeeBackend(ModelBackend):
+    """``ModelBackend`` (passwords, permissions, ``is_active``) whose
+    ``get_user`` also loads the employee record, in the same query (or takes
+    the row :func:`authenticate_with` was given)."""
+
+    def get_user(self, user_id):
+        preloaded = _PRELOADED.get()
+        if preloaded is not None and preloaded.pk == user_id:
+            user = preloaded
+        else:
+            user = user_with_employee(user_id)
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        return user
