@@ -28,7 +28,7 @@ def add_months(moment: datetime, months: int) -> datetime:
     return timezone.make_aware(naive, local.tzinfo)
 
 
-def certificate_issue(
+def certificate_new(
     *,
     employee: Any,
     policy: Any,
@@ -36,26 +36,20 @@ def certificate_issue(
     score: Decimal,
     issued_at: datetime | None = None,
 ) -> Certificate:
-    """Issue the certificate of a passed attempt (``lms.QuizAttempt``) of
-    ``policy`` (``cms.PolicyPage``) to ``employee`` (``lms.Employee``).
-
-    Called by ``lms.services.attempts.attempt_submit`` inside the transaction
-    that grades the attempt, so a pass and its certificate commit together.
-    ``Certificate.attempt`` is one-to-one: a second certificate for the same
-    attempt fails at the database, the last line of defence behind the
-    attempt's row lock.
-
-    The holder's name and number and the policy's code and title are copied,
-    so the certificate shows what was certified after a rename. One INSERT:
-    atomic by itself, no savepoint needed inside the caller's transaction.
-    """
+    """The certificate of a passed attempt (``lms.QuizAttempt``) of ``policy``
+    (``cms.PolicyPage``, or any object with its ``pk``, ``code``, ``title``
+    and ``certificate_validity_months``) for ``employee`` (``lms.Employee``),
+    not yet saved:
+    a new serial, the expiry from the policy's validity, and copies of the
+    holder's name and number and the policy's code and title, so that the
+    certificate shows what was certified after a rename."""
     issued_at = issued_at or timezone.now()
     months = policy.certificate_validity_months
-    return Certificate.objects.create(
-        employee=employee,
-        policy=policy,
+    return Certificate(
+        employee_id=employee.pk,
+        policy_id=policy.pk,
         version=attempt.version,
-        attempt=attempt,
+        attempt_id=attempt.pk,
         score=score,
         issued_at=issued_at,
         expires_at=add_months(issued_at, months) if months else None,
@@ -64,3 +58,29 @@ def certificate_issue(
         policy_code=policy.code,
         policy_title=policy.title,
     )
+
+
+def certificate_issue(
+    *,
+    employee: Any,
+    policy: Any,
+    attempt: Any,
+    score: Decimal,
+    issued_at: datetime | None = None,
+) -> Certificate:
+    """Issue (save) the certificate of :func:`certificate_new`.
+
+    ``lms.services.attempts.attempt_submit`` writes the same row itself, in
+    the statement or transaction that grades the attempt, so a pass and its
+    certificate commit together. ``Certificate.attempt`` is one-to-one: a
+    second certificate for the same attempt fails at the database.
+    """
+    certificate = certificate_new(
+        employee=employee,
+        policy=policy,
+        attempt=attempt,
+        score=score,
+        issued_at=issued_at,
+    )
+    certificate.save(force_insert=True)
+    return certificate

@@ -4,12 +4,14 @@ An attempt draws ``policy.questions_per_attempt`` questions from the live quiz
 revision and shuffles their options; the draw stays on the server (the page
 shows it, the browser never sends it back). Answers are checked against the
 draw, graded with the question weights and the pass mark, and a pass issues
-the certificate in the same transaction (``certificates.services``).
+the certificate atomically with the grade (``certificates.services``).
 
-Submitting is idempotent: the attempt row is locked (``select_for_update``;
-SQLite's immediate transactions serialise writers anyway) and an attempt
-already submitted returns its result unchanged, so a double click, a
-resubmitted form or two tabs give one result and one certificate.
+Submitting is idempotent: the grade is written by an UPDATE that only matches
+an attempt still open (the database's row lock decides between two concurrent
+ones), the certificate with it, and an attempt already submitted returns its
+result unchanged, so a double click, a resubmitted form or two tabs give one
+result and one certificate. The attempt is read and written with SQL written
+once (``lms.sql``): two statements per submission on PostgreSQL.
 
 Time limits: answers saved (``attempt_save``) before the deadline plus
 :data:`DEADLINE_GRACE` count; a submission arriving later is graded on the
@@ -20,22 +22,26 @@ See ``docs/quiz.md``.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from certificates.models import Certificate
-from certificates.services import certificate_issue
+from certificates.services import certificate_new
 from cms.models import PolicyPage, QuizPage
-from lms.models import Assignment, Employee, QuizAttempt
+from lms.auth import attach_employee
+from lms.models import Assignment, Employee, QuizAttempt, User
 from lms.quiz import Pool, quiz_pool
 from lms.services.progress import progress_modules_done
+from lms.sql import Columns, column, insert_columns, insert_values, prepared, table
 
 # Network latency allowed after a deadline for a submission or a save.
 DEADLINE_GRACE = timedelta(seconds=30)
@@ -284,21 +290,179 @@ def _clean_answers(
     return clean
 
 
-def _locked_attempt(*, attempt_id: int, employee: Employee) -> QuizAttempt:
-    # The policy comes in the same query; only the attempt row is locked.
-    attempt = (
-        QuizAttempt.objects.select_for_update(of=("self",))
-        .select_related("policy")
-        .filter(pk=attempt_id, employee=employee)
-        .first()
+_ATTEMPT = Columns(QuizAttempt, "a")
+
+
+@dataclass(frozen=True)
+class PolicyRules:
+    """What grading and certifying read of an attempt's policy (as it is now)."""
+
+    id: int
+    title: str
+    live: bool
+    code: str
+    version: int
+    pass_mark: int
+    certificate_validity_months: int
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+_POLICY = Columns(
+    PolicyPage, {Page: "g", PolicyPage: "p"}, fields=list(PolicyRules.__annotations__)
+)
+
+
+_EMPLOYEE = Columns(Employee, "e")
+_USER = Columns(User, "u")
+
+
+@dataclass
+class OwnedAttempt:
+    """An attempt read for saving or submitting: with its policy's rules and
+    its owner's (active) employee record, which caches the user when the
+    attempt was read by user (:func:`attempt_read`)."""
+
+    attempt: QuizAttempt
+    policy: PolicyRules
+    employee: Employee
+
+    @property
+    def user(self) -> User:
+        return self.employee.user
+
+
+@functools.cache
+def _read_sql(using: str, by_user: bool) -> str:
+    ptr = column(PolicyPage, "page_ptr", using)
+    select = f"{_ATTEMPT.sql(using)}, {_POLICY.sql(using)}"
+    owner = f"a.{column(QuizAttempt, 'employee', using)} = %s"
+    joins = ""
+    if by_user:
+        employee_id = column(Employee, "id", using)
+        select += f", {_EMPLOYEE.sql(using)}, {_USER.sql(using)}"
+        joins = (
+            f" JOIN {table(Employee, using)} e "
+            f"ON e.{employee_id} = a.{column(QuizAttempt, 'employee', using)} "
+            f"AND e.{column(Employee, 'is_active', using)} "
+            f"JOIN {table(User, using)} u ON u.{column(User, 'id', using)} "
+            f"= e.{column(Employee, 'user', using)}"
+        )
+        owner = f"e.{column(Employee, 'user', using)} = %s"
+    return (
+        f"SELECT {select} FROM {table(QuizAttempt, using)} a "
+        f"JOIN {table(PolicyPage, using)} p "
+        f"ON p.{ptr} = a.{column(QuizAttempt, 'policy', using)} "
+        f"JOIN {table(Page, using)} g ON g.{column(Page, 'id', using)} = p.{ptr}"
+        f"{joins} WHERE a.{column(QuizAttempt, 'id', using)} = %s AND {owner}"
     )
-    if attempt is None:
+
+
+def attempt_read(
+    *, attempt_id: int, employee: Employee | None = None, user_id: int | None = None
+) -> OwnedAttempt:
+    """The attempt ``attempt_id`` of ``employee`` (or of the active employee
+    of the user ``user_id``, read with it and its user), with its policy's
+    rules, in one query (``lms.sql``: this runs on every save and submission;
+    by user, it lets the view authenticate with the same row:
+    ``lms.auth.authenticate_with``). Raises :class:`AttemptNotFound` for an
+    attempt that is not theirs. Not locked: the writes that follow are
+    conditional on the attempt being still open (:func:`_write_open`)."""
+    by_user = employee is None
+    using = router.db_for_write(QuizAttempt)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            _read_sql(using, by_user), [attempt_id, user_id if by_user else employee.pk]
+        )
+        row = cursor.fetchone()
+    if row is None:
         raise AttemptNotFound(_("There is no such attempt."))
-    return attempt
+    attempt = _ATTEMPT.build(row, 0, using)
+    start = len(_ATTEMPT) + len(_POLICY)
+    policy = PolicyRules(**_POLICY.named(row, len(_ATTEMPT), using))
+    if by_user:
+        employee = _EMPLOYEE.build(row, start, using)
+        user = _USER.build(row, start + len(_EMPLOYEE), using)
+        attach_employee(user, employee)
+    QuizAttempt.employee.field.set_cached_value(attempt, employee)
+    return OwnedAttempt(attempt=attempt, policy=policy, employee=employee)
 
 
-def _current_version(attempt: QuizAttempt) -> PolicyPage:
-    policy = attempt.policy
+def _owned(
+    attempt_id: int | None, employee: Employee | None, owned: OwnedAttempt | None
+) -> OwnedAttempt:
+    if owned is not None:
+        return owned
+    if attempt_id is None or employee is None:
+        raise TypeError("attempt_id and employee, or owned, are required")
+    return attempt_read(attempt_id=attempt_id, employee=employee)
+
+
+@functools.cache
+def _update_open_sql(using: str, fields: tuple[str, ...]) -> str:
+    sets = ", ".join(f"{column(QuizAttempt, name, using)} = %s" for name in fields)
+    return (
+        f"UPDATE {table(QuizAttempt, using)} SET {sets} "
+        f"WHERE {column(QuizAttempt, 'id', using)} = %s "
+        f"AND {column(QuizAttempt, 'submitted_at', using)} IS NULL"
+    )
+
+
+@functools.cache
+def _update_open_and_certify_sql(using: str, fields: tuple[str, ...]) -> str:
+    columns, placeholders = insert_columns(Certificate, using)
+    return (
+        f"WITH graded AS ({_update_open_sql(using, fields)} RETURNING 1) "
+        f"INSERT INTO {table(Certificate, using)} ({columns}) "
+        f"SELECT {placeholders} FROM graded"
+    )
+
+
+def _write_open(
+    attempt: QuizAttempt,
+    fields: tuple[str, ...],
+    certificate: Certificate | None = None,
+) -> bool:
+    """Write ``fields`` of ``attempt`` if it is still open, and then
+    ``certificate`` with them, atomically: on PostgreSQL in one statement (an
+    UPDATE and an INSERT of what it updated), elsewhere in a transaction.
+
+    ``False`` when the attempt was submitted meanwhile (a double click, a
+    second tab): nothing was written. The condition is checked by the UPDATE
+    itself, under the row lock the database takes for it, so of two
+    concurrent submissions exactly one grades and certifies.
+    """
+    using = router.db_for_write(QuizAttempt)
+    connection = connections[using]
+    params = [*prepared(QuizAttempt, fields, attempt, using), attempt.pk]
+    if certificate is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_update_open_sql(using, fields), params)
+            return cursor.rowcount == 1
+    values = insert_values(certificate, using)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _update_open_and_certify_sql(using, fields), [*params, *values]
+            )
+            return cursor.rowcount == 1
+    columns, placeholders = insert_columns(Certificate, using)
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute(_update_open_sql(using, fields), params)
+        if cursor.rowcount != 1:
+            return False
+        cursor.execute(
+            f"INSERT INTO {table(Certificate, using)} ({columns}) "
+            f"VALUES ({placeholders})",
+            values,
+        )
+        return True
+
+
+def _check_current(attempt: QuizAttempt, policy: PolicyRules) -> None:
+    """Refuse an attempt whose policy was unpublished or changed materially."""
     if not policy.live:
         raise AttemptRefused(_("This course is no longer published."))
     if attempt.version != policy.version:
@@ -308,7 +472,6 @@ def _current_version(attempt: QuizAttempt) -> PolicyPage:
                 "which has changed since: start a new attempt."
             )
         )
-    return policy
 
 
 def grade(*, pool: Pool, draw: list, answers: dict[str, list[str]]) -> Decimal:
@@ -332,17 +495,22 @@ def _late(attempt: QuizAttempt, now: datetime) -> bool:
     return attempt.deadline is not None and now > attempt.deadline + DEADLINE_GRACE
 
 
-@transaction.atomic
 def attempt_save(
-    *, attempt_id: int, employee: Employee, answers: dict[str, list[str]]
+    *,
+    attempt_id: int | None = None,
+    employee: Employee | None = None,
+    answers: dict[str, list[str]],
+    owned: OwnedAttempt | None = None,
 ) -> QuizAttempt:
     """Keep ``answers`` on an attempt in progress (they replace the saved
     ones). A submitted attempt is returned unchanged; after the deadline
-    (plus the grace) nothing is saved: :class:`AttemptRefused`."""
-    attempt = _locked_attempt(attempt_id=attempt_id, employee=employee)
+    (plus the grace) nothing is saved: :class:`AttemptRefused`. The attempt
+    is ``employee``'s ``attempt_id``, or ``owned`` (:func:`attempt_read`)."""
+    owned = _owned(attempt_id, employee, owned)
+    attempt, policy = owned.attempt, owned.policy
     if not attempt.is_open:
         return attempt
-    _current_version(attempt)
+    _check_current(attempt, policy)
     pool = quiz_pool(revision_id=attempt.quiz_revision_id)
     clean = _clean_answers(attempt, pool, answers)
     if _late(attempt, timezone.now()):
@@ -354,27 +522,38 @@ def attempt_save(
             % {"time": local_time(attempt.deadline)}
         )
     attempt.answers = clean
-    attempt.save(update_fields=["answers"])
+    if not _write_open(attempt, ("answers",)):
+        # Submitted meanwhile (another tab): that result stands.
+        return attempt_read(attempt_id=attempt.pk, employee=owned.employee).attempt
     return attempt
 
 
-@transaction.atomic
 def attempt_submit(
-    *, attempt_id: int, employee: Employee, answers: dict[str, list[str]] | None
+    *,
+    attempt_id: int | None = None,
+    employee: Employee | None = None,
+    answers: dict[str, list[str]] | None,
+    owned: OwnedAttempt | None = None,
 ) -> QuizAttempt:
     """Grade an attempt on the server and, if it passes, certify.
 
-    Idempotent: an attempt already submitted is returned as it was graded.
-    Answers are checked against the draw (:class:`AnswersRejected` for a
-    question or option that is not in it: nothing changes). After the deadline
-    plus :data:`DEADLINE_GRACE`, the answers saved in time are graded instead
-    of ``answers``. The certificate is issued in this transaction.
+    Idempotent: an attempt already submitted is returned as it was graded,
+    and of two concurrent submissions of one attempt only the first to write
+    grades it (:func:`_write_open`). Answers are checked against the draw
+    (:class:`AnswersRejected` for a question or option that is not in it:
+    nothing changes). After the deadline plus :data:`DEADLINE_GRACE`, the
+    answers saved in time are graded instead of ``answers``. The certificate
+    is written with the grade, atomically. A fixed number of queries: the
+    attempt with its policy, then one write (PostgreSQL) or a transaction.
+    The attempt is ``employee``'s ``attempt_id``, or ``owned``
+    (:func:`attempt_read`, already read).
     """
     now = timezone.now()
-    attempt = _locked_attempt(attempt_id=attempt_id, employee=employee)
+    owned = _owned(attempt_id, employee, owned)
+    attempt, policy, employee = owned.attempt, owned.policy, owned.employee
     if not attempt.is_open:
         return attempt
-    policy = _current_version(attempt)
+    _check_current(attempt, policy)
     pool = quiz_pool(revision_id=attempt.quiz_revision_id)
     clean = _clean_answers(attempt, pool, answers or {})
     if _late(attempt, now) or answers is None:
@@ -383,15 +562,21 @@ def attempt_submit(
     attempt.score = grade(pool=pool, draw=attempt.draw, answers=clean)
     attempt.passed = attempt.score >= policy.pass_mark
     attempt.submitted_at = now
-    attempt.save(update_fields=["answers", "score", "passed", "submitted_at"])
+    certificate = None
     if attempt.passed:
-        certificate_issue(
+        certificate = certificate_new(
             employee=employee,
             policy=policy,
             attempt=attempt,
             score=attempt.score,
             issued_at=now,
         )
+    graded = _write_open(
+        attempt, ("answers", "score", "passed", "submitted_at"), certificate
+    )
+    if not graded:
+        # Another request graded it first: its result is the result.
+        return attempt_read(attempt_id=attempt.pk, employee=owned.employee).attempt
     return attempt
 
 
@@ -420,6 +605,8 @@ __all__ = [
     "AttemptNotFound",
     "AttemptRefused",
     "AttemptStatus",
+    "OwnedAttempt",
+    "attempt_read",
     "attempt_save",
     "attempt_start",
     "attempt_status",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,11 +19,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from certificates.models import Certificate
 from cms.models import PolicyPage
+from lms.auth import authenticate_with, session_user_id
 from lms.models import Employee, QuizAttempt
 from lms.quiz import questions_reviewed, questions_shown, quiz_pool
+from lms.selectors import employee_for
 from lms.services.attempts import (
     DEADLINE_GRACE,
     AttemptError,
+    OwnedAttempt,
+    attempt_read,
     attempt_save,
     attempt_start,
     attempt_status,
@@ -54,7 +58,7 @@ def _refused(request: HttpRequest, error: AttemptError, **context) -> HttpRespon
 
 
 def _employee(request: HttpRequest) -> Employee | None:
-    return Employee.objects.filter(user=request.user, is_active=True).first()
+    return employee_for(user=request.user)
 
 
 def _no_employee(request: HttpRequest) -> HttpResponse:
@@ -73,6 +77,8 @@ def _answers(data: QueryDict) -> dict[str, list[str]]:
 
 
 def _attempt_url(pk: int) -> str:
+    # A path, given to HttpResponseRedirect: redirect() would first try (and
+    # fail) to reverse it as a view name, on every submission.
     return reverse("quiz_attempt", args=[pk])
 
 
@@ -108,20 +114,39 @@ def quiz_start(request: HttpRequest, policy_id: int) -> HttpResponse:
         attempt = attempt_start(employee=employee, policy=policy)
     except AttemptError as error:
         return _refused(request, error, back_url=_policy_url(request, policy))
-    return redirect(_attempt_url(attempt.pk), permanent=False)
+    return HttpResponseRedirect(_attempt_url(attempt.pk))
+
+
+def _owned_by_session(request: HttpRequest, pk: int) -> OwnedAttempt | None:
+    """The attempt ``pk`` of the signed-in employee, read together with the
+    user the session names; Django then authenticates the request with that
+    row (``lms.auth.authenticate_with``): one query for both, where loading
+    ``request.user`` first would take two. ``None`` when this does not work
+    out (no user in the session, not their attempt, a session that fails
+    Django's checks): the caller takes the usual way, which says why."""
+    user_id = session_user_id(request)
+    if user_id is None:
+        return None
+    try:
+        owned = attempt_read(attempt_id=pk, user_id=user_id)
+    except AttemptError:
+        return None
+    return owned if authenticate_with(request, owned.user) else None
 
 
 def _answers_post(request: HttpRequest, pk: int, service) -> HttpResponse:
-    if not request.user.is_authenticated:
-        _keep_pending(request, pk)
-        return redirect_to_login(_attempt_url(pk))
-    employee = _employee(request)
-    if employee is None:
-        return _no_employee(request)
+    owned = _owned_by_session(request, pk)
+    if owned is None:
+        if not request.user.is_authenticated:
+            _keep_pending(request, pk)
+            return redirect_to_login(_attempt_url(pk))
+        employee = _employee(request)
+        if employee is None:
+            return _no_employee(request)
     try:
-        attempt = service(
-            attempt_id=pk, employee=employee, answers=_answers(request.POST)
-        )
+        if owned is None:
+            owned = attempt_read(attempt_id=pk, employee=employee)
+        attempt = service(owned=owned, answers=_answers(request.POST))
     except AttemptError as error:
         return _refused(request, error, back_url=_attempt_url(pk))
     return attempt
@@ -138,7 +163,7 @@ def quiz_attempt_save(request: HttpRequest, pk: int) -> HttpResponse:
             _("Your answers are saved (%(time)s).")
             % {"time": local_time(timezone.now())},
         )
-    return redirect(_attempt_url(pk))
+    return HttpResponseRedirect(_attempt_url(pk))
 
 
 @require_POST
@@ -146,7 +171,7 @@ def quiz_attempt_submit(request: HttpRequest, pk: int) -> HttpResponse:
     result = _answers_post(request, pk, attempt_submit)
     if isinstance(result, HttpResponse):
         return result
-    return redirect(_attempt_url(pk))
+    return HttpResponseRedirect(_attempt_url(pk))
 
 
 @require_GET
