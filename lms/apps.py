@@ -11,8 +11,10 @@ class LmsConfig(AppConfig):
     def ready(self) -> None:
         from lms import checks, signals  # noqa: F401  (checks register themselves)
         from lms.roles import roles_sync_after_migrate
+        from lms.schedules import schedules_sync_after_migrate
 
         post_migrate.connect(roles_sync_after_migrate)
+        post_migrate.connect(schedules_sync_after_migrate)
         signals.connect()
         _audience_unit_panels()
 

@@ -7,7 +7,7 @@ leaves no task behind.
 
 from __future__ import annotations
 
-from lms.services import assignments, jobs
+from lms.services import assignments, attempts, jobs
 
 
 def import_job_validate(job_id: int) -> str | None:
@@ -35,3 +35,9 @@ def assignments_sync_staff(
     import or an edit; ``employee_ids`` narrows it to those employees)."""
     results = assignments.assignments_sync_staff(employee_ids=employee_ids)
     return {policy_id: result.as_dict() for policy_id, result in results.items()}
+
+
+def attempts_close_expired() -> int:
+    """Grade the attempts left open past their deadline (scheduled every few
+    minutes: ``lms.schedules``)."""
+    return attempts.attempts_close_expired()

@@ -580,6 +580,47 @@ def attempt_submit(
     return attempt
 
 
+def attempts_close_expired(*, now: datetime | None = None, limit: int = 5_000) -> int:
+    """Grade the attempts left open past their deadline (plus
+    :data:`DEADLINE_GRACE`) on the answers saved in time, as their owners'
+    submission would have: a pass certifies. Runs every few minutes
+    (``lms.tasks.attempts_close_expired``, scheduled after ``migrate``), so
+    an employee who ran out of time and closed the page finds the result, and
+    the readiness figures count the pass.
+
+    An attempt of an earlier version (the course changed while it was open)
+    is closed ungraded, as starting a new attempt would close it; one whose
+    course is unpublished waits. Each attempt is written like a submission
+    (conditional, atomic), so an owner submitting at the same moment changes
+    nothing. Returns how many were closed, at most ``limit`` per run (the
+    oldest first).
+    """
+    now = now or timezone.now()
+    expired = (
+        QuizAttempt.objects.filter(
+            submitted_at__isnull=True,
+            deadline__lt=now - DEADLINE_GRACE,
+            policy__live=True,
+        )
+        .select_related("employee")
+        .order_by("deadline", "pk")[:limit]
+    )
+    closed = 0
+    for attempt in expired:
+        owned = attempt_read(attempt_id=attempt.pk, employee=attempt.employee)
+        if owned.attempt.version != owned.policy.version:
+            closed += QuizAttempt.objects.filter(
+                pk=attempt.pk, submitted_at__isnull=True
+            ).update(submitted_at=now)
+            continue
+        try:
+            result = attempt_submit(owned=owned, answers=None)
+        except AttemptError:
+            continue  # unpublished meanwhile: it waits
+        closed += result.submitted_at is not None
+    return closed
+
+
 def review_visible(*, attempt: QuizAttempt, policy: PolicyPage, used: int) -> bool:
     """May the correct answers and explanations of a submitted ``attempt`` be
     shown? ``used``: the submitted attempts of its version.
@@ -609,6 +650,7 @@ __all__ = [
     "attempt_read",
     "attempt_save",
     "attempt_start",
+    "attempts_close_expired",
     "attempt_status",
     "attempt_submit",
     "grade",

@@ -139,22 +139,6 @@ def row(attempt: QuizAttempt) -> dict:
     return QuizAttempt.objects.filter(pk=attempt.pk).values().get()
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = timezone.now()
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    """``timezone.now`` frozen at a moment the test moves forward."""
-    frozen = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: frozen.now)
-    return frozen
-
-
 # --- The journey ----------------------------------------------------------------------
 
 

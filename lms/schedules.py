@@ -1,0 +1,46 @@
+"""The django-q2 schedules of the ``lms`` app, kept in step with this table
+after every ``migrate`` (like the roles): the qcluster (``make run`` starts
+one) runs them. Without a qcluster, run the same work from cron with the
+management command named beside each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_noop
+
+# name → (task, minutes between runs, the equivalent management command)
+SCHEDULES = {
+    gettext_noop("Close quiz attempts past their deadline"): (
+        "lms.tasks.attempts_close_expired",
+        5,
+        "close_expired_attempts",
+    ),
+}
+
+
+def schedules_sync() -> int:
+    """Create or update the schedules of :data:`SCHEDULES` (by name); returns
+    how many exist."""
+    from django_q.models import Schedule
+
+    for name, (func, minutes, _command) in SCHEDULES.items():
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={
+                "func": func,
+                "schedule_type": Schedule.MINUTES,
+                "minutes": minutes,
+                "repeats": -1,
+            },
+        )
+    return len(SCHEDULES)
+
+
+def schedules_sync_after_migrate(sender: Any = None, **kwargs: Any) -> None:
+    """Once per ``migrate``: after the last app, when django-q's tables exist."""
+    from django.apps import apps
+
+    with_models = [app for app in apps.get_app_configs() if app.models_module]
+    if sender is with_models[-1]:
+        schedules_sync()
