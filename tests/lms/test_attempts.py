@@ -15,7 +15,6 @@ from django.utils import timezone
 from certificates.models import Certificate
 from cms.models import PolicyPage, QuizPage
 from lms.models import Assignment, QuizAttempt
-from lms.services import attempts as attempts_service
 from lms.services.attempts import (
     AnswersRejected,
     AttemptNotFound,
@@ -25,6 +24,7 @@ from lms.services.attempts import (
     attempt_submit,
     review_visible,
 )
+from lms.services.attempts import status as attempts_status_module
 from lms.services.progress import module_complete
 from tests import factories
 from tests.conftest import POSTGRES
@@ -237,7 +237,7 @@ def test_a_start_racing_another_returns_the_attempt_the_other_created(monkeypatc
     policy = build_course(questions=pool(3))
     employee = enrol(policy)
     first = attempt_start(employee=employee, policy=policy)
-    real_status = attempts_service.attempt_status
+    real_status = attempts_status_module.attempt_status
 
     def status_before_the_other_committed(**kwargs):
         status = real_status(**kwargs)
@@ -245,7 +245,7 @@ def test_a_start_racing_another_returns_the_attempt_the_other_created(monkeypatc
         return status
 
     monkeypatch.setattr(
-        attempts_service, "attempt_status", status_before_the_other_committed
+        attempts_status_module, "attempt_status", status_before_the_other_committed
     )
 
     again = attempt_start(employee=employee, policy=policy)
