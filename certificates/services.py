@@ -60,27 +60,15 @@ def certificate_new(
     )
 
 
-def certificate_issue(
-    *,
-    employee: Any,
-    policy: Any,
-    attempt: Any,
-    score: Decimal,
-    issued_at: datetime | None = None,
-) -> Certificate:
-    """Issue (save) the certificate of :func:`certificate_new`.
+def certificate_issue(**fields: Any) -> Certificate:
+    """Issue (save) the certificate :func:`certificate_new` makes of the same
+    keyword arguments.
 
     ``lms.services.attempts.attempt_submit`` writes the same row itself, in
     the statement or transaction that grades the attempt, so a pass and its
     certificate commit together. ``Certificate.attempt`` is one-to-one: a
     second certificate for the same attempt fails at the database.
     """
-    certificate = certificate_new(
-        employee=employee,
-        policy=policy,
-        attempt=attempt,
-        score=score,
-        issued_at=issued_at,
-    )
+    certificate = certificate_new(**fields)
     certificate.save(force_insert=True)
     return certificate

@@ -28,8 +28,9 @@ from django.http import HttpRequest
 from lms.models import Employee, User
 from lms.sql import Columns, column, table
 
-_USER = Columns(User, "u")
-_EMPLOYEE = Columns(Employee, "e")
+# The user's and the employee's columns, aliased "u" and "e" in a SELECT.
+USER_COLUMNS = Columns(User, "u")
+EMPLOYEE_COLUMNS = Columns(Employee, "e")
 # A user row read by the view itself, for EmployeeBackend.get_user.
 _PRELOADED: ContextVar[User | None] = ContextVar("preloaded_user", default=None)
 
@@ -37,7 +38,7 @@ _PRELOADED: ContextVar[User | None] = ContextVar("preloaded_user", default=None)
 @functools.cache
 def _sql(using: str) -> str:
     return (
-        f"SELECT {_USER.sql(using)}, {_EMPLOYEE.sql(using)} "
+        f"SELECT {USER_COLUMNS.sql(using)}, {EMPLOYEE_COLUMNS.sql(using)} "
         f"FROM {table(User, using)} u LEFT JOIN {table(Employee, using)} e "
         f"ON e.{column(Employee, 'user', using)} = u.{column(User, 'id', using)} "
         f"AND e.{column(Employee, 'is_active', using)} "
@@ -54,10 +55,17 @@ def user_with_employee(user_id) -> User | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    user = _USER.build(row, 0, using)
+    return user_from_row(row, 0, using)
+
+
+def user_from_row(row, start: int, using: str) -> User:
+    """The user of ``row[start:]`` (:data:`USER_COLUMNS` then
+    :data:`EMPLOYEE_COLUMNS`, the latter all NULL without an active record),
+    with the employee record cached as ``user.employee``."""
+    user = USER_COLUMNS.build(row, start, using)
     employee = None
-    if row[len(_USER)] is not None:
-        employee = _EMPLOYEE.build(row, len(_USER), using)
+    if row[start + len(USER_COLUMNS)] is not None:
+        employee = EMPLOYEE_COLUMNS.build(row, start + len(USER_COLUMNS), using)
     attach_employee(user, employee)
     return user
 

@@ -14,7 +14,7 @@ from wagtail.models import Page
 
 from certificates.models import Certificate
 from cms.models import PolicyPage
-from lms.auth import attach_employee
+from lms.auth import EMPLOYEE_COLUMNS, USER_COLUMNS, user_from_row
 from lms.models import Employee, QuizAttempt, User
 from lms.services.attempts.errors import AttemptNotFound
 from lms.sql import Columns, column, insert_columns, insert_values, prepared, table
@@ -44,10 +44,6 @@ _POLICY = Columns(
 )
 
 
-_EMPLOYEE = Columns(Employee, "e")
-_USER = Columns(User, "u")
-
-
 @dataclass
 class OwnedAttempt:
     """An attempt read for saving or submitting: with its policy's rules and
@@ -71,7 +67,7 @@ def _read_sql(using: str, by_user: bool) -> str:
     joins = ""
     if by_user:
         employee_id = column(Employee, "id", using)
-        select += f", {_EMPLOYEE.sql(using)}, {_USER.sql(using)}"
+        select += f", {USER_COLUMNS.sql(using)}, {EMPLOYEE_COLUMNS.sql(using)}"
         joins = (
             f" JOIN {table(Employee, using)} e "
             f"ON e.{employee_id} = a.{column(QuizAttempt, 'employee', using)} "
@@ -112,9 +108,7 @@ def attempt_read(
     start = len(_ATTEMPT) + len(_POLICY)
     policy = PolicyRules(**_POLICY.named(row, len(_ATTEMPT), using))
     if by_user:
-        employee = _EMPLOYEE.build(row, start, using)
-        user = _USER.build(row, start + len(_EMPLOYEE), using)
-        attach_employee(user, employee)
+        employee = user_from_row(row, start, using).employee
     QuizAttempt.employee.field.set_cached_value(attempt, employee)
     return OwnedAttempt(attempt=attempt, policy=policy, employee=employee)
 
