@@ -118,6 +118,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 60,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DJANGO_DB_PREPARED_STATEMENTS", True
+):
+    # The few hand-written statements of every request (lms.sql.planned_cursor)
+    # are prepared on the server, once per connection. The ORM's queries keep
+    # Django's client-side binding, which never prepares whatever this says.
+    # Off (0) behind a pooler in transaction mode without prepared-statement
+    # support (PgBouncer before 1.21, or without max_prepared_statements).
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Tasks and cache ----------------------------------------------------------

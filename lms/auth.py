@@ -22,11 +22,11 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import connections, router
+from django.db import router
 from django.http import HttpRequest
 
 from lms.models import Employee, User
-from lms.sql import Columns, column, table
+from lms.sql import Columns, column, planned_cursor, table
 
 # The user's and the employee's columns, aliased "u" and "e" in a SELECT.
 USER_COLUMNS = Columns(User, "u")
@@ -50,7 +50,7 @@ def user_with_employee(user_id) -> User | None:
     """The user ``user_id`` with its active employee record (or none) cached
     as ``user.employee``."""
     using = router.db_for_read(User)
-    with connections[using].cursor() as cursor:
+    with planned_cursor(using) as cursor:
         cursor.execute(_sql(using), [user_id])
         row = cursor.fetchone()
     if row is None:

@@ -9,7 +9,13 @@ once, here, with the column lists taken from the models (a new field cannot
 be forgotten) and the rows turned back into model instances through the
 database's converters and ``Model.from_db``, exactly as the ORM would.
 
-Everything else goes through the ORM. ``docs/decisions.md`` (11) says why.
+On PostgreSQL these statements also run through :func:`planned_cursor`: a
+server-side prepared statement per connection, so that PostgreSQL parses and
+plans each of them once instead of on every request (planning the attempt's
+five-table join cost more than executing it). The ORM's own queries keep
+Django's client-side binding.
+
+Everything else goes through the ORM. ``docs/decisions.md`` (11, 12) says why.
 """
 
 from __future__ import annotations
@@ -18,8 +24,14 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from django.db import connections
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
+from psycopg.pq import Format
+
+_TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
 
 
 class Columns:
@@ -148,3 +160,47 @@ def prepared(
         meta.get_field(name).get_db_prep_save(getattr(instance, name), connection)
         for name in names
     ]
+
+
+class _PlannedCursor(psycopg.Cursor):
+    """A psycopg cursor binding its parameters on the server and preparing
+    every statement it runs (psycopg keeps the prepared statements of a
+    connection, up to ``prepared_max``, and reuses them by SQL text and
+    parameter types)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+    def _convert_query(self, query, params=None):
+        # Django's query log reads the statement from ``_query``, which psycopg
+        # only sets for statements it does not prepare.
+        self._query = super()._convert_query(query, params)
+        return self._query
+
+
+def planned_cursor(using: str = "default") -> CursorWrapper:
+    """Django's cursor on ``using`` (health check, transactions, error
+    translation, query log and counts all Django's), whose statements
+    PostgreSQL parses and plans once per connection: a server-side prepared
+    statement. After five runs PostgreSQL keeps a generic plan, so a join
+    with the Wagtail page tables is no longer planned on every request.
+
+    For the hand-written hot-path statements of this module only. Elsewhere,
+    and with ``DJANGO_DB_PREPARED_STATEMENTS=0`` (settings: psycopg's
+    ``prepare_threshold`` left to Django's ``None``, as a connection pooler
+    without prepared-statement support needs), it is the plain cursor.
+    """
+    connection = connections[using]
+    wrapper = connection.cursor()
+    raw = connection.connection
+    if connection.vendor != "postgresql" or raw.prepare_threshold is None:
+        return wrapper
+    planned = _PlannedCursor(raw)
+    # As Django's create_cursor: the cursor's time zone when the connection's
+    # differs (a test overriding TIME_ZONE on an open connection).
+    loader = raw.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
+    if connection.timezone != loader.timezone:
+        register_tzloader(connection.timezone, planned)
+    wrapper.cursor.close()
+    wrapper.cursor = planned
+    return wrapper

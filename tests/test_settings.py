@@ -20,7 +20,8 @@ PROBE = (
     "'ssl': getattr(s, 'SECURE_SSL_REDIRECT', False), "
     "'prefix': s.CACHES['default'].get('KEY_PREFIX'), 'queue': s.Q_CLUSTER['name'], "
     "'sessions': s.SESSION_ENGINE, 'health': s.DATABASES['default']"
-    "['CONN_HEALTH_CHECKS']}))"
+    "['CONN_HEALTH_CHECKS'], 'prepare': s.DATABASES['default'].get('OPTIONS', {})"
+    ".get('prepare_threshold')}))"
 )
 
 
@@ -68,6 +69,7 @@ def test_postgres_and_redis_when_urls_are_set(tmp_path):
     assert found["cache"].endswith("RedisCache")
     assert found["sessions"] == "lms.sessions.cached_db"
     assert found["health"] is True
+    assert found["prepare"] == 5  # lms.sql.planned_cursor prepares on the server
 
 
 def test_each_database_has_its_own_cache_prefix_and_queue(tmp_path):
@@ -94,6 +96,16 @@ def test_each_database_has_its_own_cache_prefix_and_queue(tmp_path):
 def test_health_checks_can_be_left_to_a_pooler(tmp_path):
     found = probe(DJANGO_VAR_DIR=str(tmp_path), DJANGO_CONN_HEALTH_CHECKS="0")
     assert found["health"] is False
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(tmp_path):
+    found = probe(
+        DJANGO_VAR_DIR=str(tmp_path),
+        DATABASE_URL="postgres://rollout@db.internal:5432/rollout",
+        DJANGO_DB_PREPARED_STATEMENTS="0",
+    )
+    assert found["prepare"] is None  # Django's default: nothing prepared
+    assert probe(DJANGO_VAR_DIR=str(tmp_path))["prepare"] is None  # SQLite
 
 
 def test_debug_only_when_asked_and_https_otherwise(tmp_path):

@@ -13,10 +13,10 @@ import functools
 import logging
 
 from django.core.exceptions import SuspiciousOperation
-from django.db import connections, router
+from django.db import router
 from django.utils import timezone
 
-from lms.sql import Columns, column, table
+from lms.sql import Columns, column, planned_cursor, table
 
 
 @functools.cache
@@ -41,7 +41,7 @@ class RawReadMixin:
         using = router.db_for_read(model)
         try:
             key = self.session_key
-            with connections[using].cursor() as cursor:
+            with planned_cursor(using) as cursor:
                 cursor.execute(_sql(model, using), [key, timezone.now()])
                 row = cursor.fetchone()
         except SuspiciousOperation as error:

@@ -17,7 +17,15 @@ from cms.models import PolicyPage
 from lms.auth import EMPLOYEE_COLUMNS, USER_COLUMNS, user_from_row
 from lms.models import Employee, QuizAttempt, User
 from lms.services.attempts.errors import AttemptNotFound
-from lms.sql import Columns, column, insert_columns, insert_values, prepared, table
+from lms.sql import (
+    Columns,
+    column,
+    insert_columns,
+    insert_values,
+    planned_cursor,
+    prepared,
+    table,
+)
 
 _ATTEMPT = Columns(QuizAttempt, "a")
 
@@ -97,7 +105,7 @@ def attempt_read(
     conditional on the attempt being still open (:func:`_write_open`)."""
     by_user = employee is None
     using = router.db_for_write(QuizAttempt)
-    with connections[using].cursor() as cursor:
+    with planned_cursor(using) as cursor:
         cursor.execute(
             _read_sql(using, by_user), [attempt_id, user_id if by_user else employee.pk]
         )
@@ -161,12 +169,12 @@ def _write_open(
     connection = connections[using]
     params = [*prepared(QuizAttempt, fields, attempt, using), attempt.pk]
     if certificate is None:
-        with connection.cursor() as cursor:
+        with planned_cursor(using) as cursor:
             cursor.execute(_update_open_sql(using, fields), params)
             return cursor.rowcount == 1
     values = insert_values(certificate, using)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with planned_cursor(using) as cursor:
             cursor.execute(
                 _update_open_and_certify_sql(using, fields), [*params, *values]
             )
