@@ -29,6 +29,7 @@ from django.db import connections
 from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
+from django.utils.asyncio import async_unsafe
 from psycopg.pq import Format
 
 _TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
@@ -178,6 +179,7 @@ class _PlannedCursor(psycopg.Cursor):
         return self._query
 
 
+@async_unsafe
 def planned_cursor(using: str = "default") -> CursorWrapper:
     """Django's cursor on ``using`` (health check, transactions, error
     translation, query log and counts all Django's), whose statements
@@ -191,16 +193,22 @@ def planned_cursor(using: str = "default") -> CursorWrapper:
     without prepared-statement support needs), it is the plain cursor.
     """
     connection = connections[using]
-    wrapper = connection.cursor()
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    # What connection.cursor() does, with our cursor in Django's wrapper.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
     raw = connection.connection
-    if connection.vendor != "postgresql" or raw.prepare_threshold is None:
-        return wrapper
-    planned = _PlannedCursor(raw)
+    if raw.prepare_threshold is None:
+        return connection.cursor()
+    with connection.wrap_database_errors:
+        planned = _PlannedCursor(raw)
     # As Django's create_cursor: the cursor's time zone when the connection's
     # differs (a test overriding TIME_ZONE on an open connection).
     loader = raw.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT)
     if connection.timezone != loader.timezone:
         register_tzloader(connection.timezone, planned)
-    wrapper.cursor.close()
-    wrapper.cursor = planned
-    return wrapper
+    connection.validate_thread_sharing()
+    if connection.queries_logged:
+        return connection.make_debug_cursor(planned)
+    return connection.make_cursor(planned)
