@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -21,6 +24,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("my/", include("lms.urls")),
+    # Pages name the icon; this answers clients that ask for the old address.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static_url, str)("favicon.svg"), permanent=True),
+    ),
 ]
 
 if settings.DEBUG:

@@ -61,3 +61,12 @@ def test_logout_is_a_post(client, tree, positions):
     assert client.get("/accounts/logout/").status_code == 405
     client.post("/accounts/logout/")
     assert "_auth_user_id" not in client.session
+
+
+def test_pages_name_their_icon_and_the_old_address_leads_to_it(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/favicon.svg"
