@@ -7,7 +7,8 @@ leaves no task behind.
 
 from __future__ import annotations
 
-from lms.services import assignments, attempts, jobs
+from lms.services import assignments, attempts
+from lms.services.imports import jobs
 
 
 def import_job_validate(job_id: int) -> str | None:

@@ -1,7 +1,7 @@
 """Forms of the organisation screens and of the HR import upload.
 
 The unit and employee forms only validate: the views save through
-``lms.services.staff`` (tree nodes and logins cannot be saved as plain rows).
+``lms.services.org`` (tree nodes and logins cannot be saved as plain rows).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from lms.admin.choosers import OrgUnitChooserWidget, UserChooserWidget
 from lms.models import Employee, ImportJob, ManagerScope, OrgUnit, Position, User
 from lms.selectors import unit_parent
-from lms.services.jobs import ALLOWED_EXTENSIONS
-from lms.services.staff import unit_placement_errors
+from lms.services.imports.jobs import ALLOWED_EXTENSIONS
+from lms.services.org import unit_placement_errors
 
 # A million staff rows are about 60 MB of CSV.
 MAX_IMPORT_SIZE = 200 * 1024 * 1024

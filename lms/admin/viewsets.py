@@ -30,8 +30,8 @@ from lms.admin.generic import (
     unit_with_parent,
     yes_no,
 )
+from lms.admin.imports import ImportJobViewSet
 from lms.admin.scope import request_scope_paths, visible_employees, visible_units
-from lms.admin.views import ImportJobViewSet
 from lms.models import Employee, ManagerScope, OrgUnit, Position
 from lms.selectors import (
     employees_annotate_for_listing,
@@ -39,7 +39,7 @@ from lms.selectors import (
     units_annotate_for_listing,
     units_parent_name,
 )
-from lms.services.staff import (
+from lms.services.org import (
     employee_create,
     employee_update,
     unit_create,

@@ -26,7 +26,7 @@ from lms.services.assignments import (
     assignments_sync_staff,
 )
 from lms.services.imports import staff_import
-from lms.services.staff import employee_create, employee_update, unit_update
+from lms.services.org import employee_create, employee_update, unit_update
 from tests import factories
 from tests.conftest import POSTGRES
 from tests.factories import EmployeeFactory, UserFactory

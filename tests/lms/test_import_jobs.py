@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from lms import roles
 from lms.models import Employee, ImportJob, OrgUnit
-from lms.services import jobs
+from lms.services.imports import jobs
 from tests.factories import EmployeeFactory, ManagerScopeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

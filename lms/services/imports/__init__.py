@@ -3,7 +3,8 @@
 The public interface, used by the management commands and the admin:
 ``org_import``, ``staff_import``, ``ImportReport``, ``RowError`` and
 ``ProgressCallback``. A file with any error is refused as a whole: the report
-lists every bad row and nothing is written.
+lists every bad row and nothing is written. The admin's uploads run them in
+tasks (check, then apply): ``lms.services.imports.jobs``.
 """
 
 from lms.services.imports.org import org_import

@@ -25,8 +25,7 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from lms.admin.forms import ImportUploadForm
 from lms.models import ImportJob
-from lms.services.imports.report import ImportReport
-from lms.services.jobs import (
+from lms.services.imports.jobs import (
     CANCELLABLE,
     RUNNING,
     JobRefused,
@@ -35,6 +34,7 @@ from lms.services.jobs import (
     job_create,
     job_progress,
 )
+from lms.services.imports.report import ImportReport
 
 RUN_IMPORT = "lms.run_import"
 MAX_ERRORS_SHOWN = 500
