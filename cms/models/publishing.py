@@ -1,0 +1,106 @@
+"""What the course pages (policy, module, quiz) share about being published:
+the rules that refuse a page staff could not complete, and the approver's
+answer to "is this revision a material change?"."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.models import Page
+
+from cms.forms import CoursePageForm
+
+VERSION_PERMISSION = "cms.decide_material_change"
+
+
+class PublicationRules:
+    """Pages that refuse to be published while staff could not complete them.
+
+    The editor's form shows the reasons (``cms.forms.CoursePageForm``); every
+    other way of publishing (a workflow approval, a schedule, code) saves the
+    page live, and :meth:`save` refuses that too.
+    """
+
+    base_form_class = CoursePageForm
+
+    def publication_problems(self) -> list[str]:
+        return []
+
+    def save(self, *args, **kwargs):
+        publishing = self.live and not kwargs.get("update_fields")
+        if publishing and kwargs.get("clean", True):
+            if problems := self.publication_problems():
+                raise ValidationError(problems)
+        return super().save(*args, **kwargs)
+
+
+class MaterialChange(models.Model):
+    """What an approver says when publishing: is this revision a material change?
+
+    Set on the revision being published; read and cleared by the publish handler
+    (``cms.signals``), which raises the policy's version when it is ticked.
+    """
+
+    class Earlier(models.TextChoices):
+        VALID = "valid", _("Certificates of earlier versions stay valid")
+        RENEW = "renew", _("Staff must renew within the grace period")
+
+    material_change = models.BooleanField(
+        _("this revision is a material change"),
+        default=False,
+        help_text=_(
+            "Tick when the rules changed, not for a typo: the policy's version "
+            "goes up when this revision is published."
+        ),
+    )
+    earlier_certificates = models.CharField(
+        _("certificates of earlier versions"),
+        max_length=10,
+        choices=Earlier.choices,
+        default=Earlier.RENEW,
+    )
+    renewal_grace_days = models.PositiveSmallIntegerField(
+        _("grace period (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("How long holders of earlier certificates have to renew."),
+    )
+
+    version_panels = [
+        HelpPanel(
+            content=_(
+                "Approvers only. Leave unticked for corrections that do not change "
+                "what staff must do: nobody is asked to retrain."
+            )
+        ),
+        FieldPanel("material_change", permission=VERSION_PERMISSION),
+        FieldRowPanel(
+            [
+                FieldPanel("earlier_certificates", permission=VERSION_PERMISSION),
+                FieldPanel("renewal_grace_days", permission=VERSION_PERMISSION),
+            ]
+        ),
+    ]
+
+    class Meta:
+        abstract = True
+
+    @staticmethod
+    def tabs(*tabs: tuple[list, str]) -> TabbedInterface:
+        """The editor of a course page: its own tabs, then Version and Promote."""
+        return TabbedInterface(
+            [
+                *(ObjectList(panels, heading=heading) for panels, heading in tabs),
+                ObjectList(MaterialChange.version_panels, heading=_("Version")),
+                ObjectList(Page.promote_panels, heading=_("Promote")),
+            ]
+        )
