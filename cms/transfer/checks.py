@@ -112,10 +112,30 @@ def plan_document(
     catalogue: CatalogPage | None,
     sections: Sequence[Section],
 ) -> ImportPlan:
-    """Every check that reads and writes nothing."""
+    """Every check that reads and writes nothing.
+
+    The problems are collected in the order of the document: the policy's own
+    fields, its modules, its quiz, the other apps' sections; then the rules
+    across the parts, the pages already here, and the files.
+    """
+    document = _document_check(source.document)
     plan = ImportPlan()
-    problems = plan.problems
-    document = source.document
+    visitor = ImportVisitor(plan.problems)
+    walker = StreamWalker(visitor, plan.problems)
+    owned = {key for section in sections for key in section.keys}
+    _plan_policy(plan, document, visitor, owned=owned)
+    _plan_modules(plan, document, walker)
+    _plan_quiz(plan, document, walker)
+    _plan_sections(plan, document, sections)
+    _check_together(plan)
+    _check_tree(plan, catalogue=catalogue)
+    _plan_media(plan, visitor, source)
+    return plan
+
+
+def _document_check(document: Any) -> dict[str, Any]:
+    """The document itself, refused unless it is a policy document of
+    :data:`FORMAT`."""
     if not isinstance(document, dict):
         raise TransferError(
             [Problem("", _("expected a JSON object (a policy document)"))]
@@ -134,108 +154,134 @@ def plan_document(
                 )
             ]
         )
-    visitor = ImportVisitor(problems)
-    walker = StreamWalker(visitor, problems)
+    return document
 
-    # The policy's own fields.
-    owned = {key for section in sections for key in section.keys}
+
+def _plan_policy(
+    plan: ImportPlan,
+    document: dict[str, Any],
+    visitor: ImportVisitor,
+    *,
+    owned: set[str],
+) -> None:
+    """The policy's own fields: the top-level keys no section owns."""
     top = {
         key: value
         for key, value in document.items()
         if key not in owned and key not in ("modules", "quiz")
     }
-    part = schema_check(PolicySchema, top, "", problems)
-    if part is not None:
-        plan.fields = fields_clean(
-            model=PolicyPage,
-            part=part,
-            names=POLICY_FIELDS,
-            path="",
-            problems=problems,
-            defaults={"slug": part.code.lower()},
-        )
-        plan.body = visitor.rich_text(
-            part.body,
-            PolicyPage._meta.get_field("body").features,
-            "body",
-        )
+    part = schema_check(PolicySchema, top, "", plan.problems)
+    if part is None:
+        return
+    plan.fields = fields_clean(
+        model=PolicyPage,
+        part=part,
+        names=POLICY_FIELDS,
+        path="",
+        problems=plan.problems,
+        defaults={"slug": part.code.lower()},
+    )
+    plan.body = visitor.rich_text(
+        part.body,
+        PolicyPage._meta.get_field("body").features,
+        "body",
+    )
 
-    # Modules and quiz.
+
+def _plan_modules(
+    plan: ImportPlan, document: dict[str, Any], walker: StreamWalker
+) -> None:
+    """``modules``: a non-empty list, each module checked on its own."""
+    problems = plan.problems
     modules = document.get("modules")
     if "modules" not in document:
         problems.append(Problem("modules", _("Field required")))
-    elif not isinstance(modules, list):
+        return
+    if not isinstance(modules, list):
         problems.append(Problem("modules", _("expected a list of modules")))
-    elif not modules:
+        return
+    if not modules:
         problems.append(Problem("modules", _("a policy needs at least one module")))
-    else:
-        for index, data in enumerate(modules):
-            path = join("modules", index)
-            module = schema_check(ModuleSchema, data, path, problems)
-            if module is None:
-                continue
-            plan.modules.append(
-                PagePlan(
-                    kind="module",
-                    path=path,
-                    stream_name="body",
-                    fields=fields_clean(
-                        model=ModulePage,
-                        part=module,
-                        names=MODULE_FIELDS,
-                        path=path,
-                        problems=problems,
-                        defaults={"slug": f"module-{index + 1}"},
-                    ),
-                    raw=walker.stream(
-                        ModulePage._meta.get_field("body").stream_block,
-                        module.body,
-                        join(path, "body"),
-                    ),
-                )
-            )
-    if "quiz" not in document:
-        problems.append(Problem("quiz", _("Field required")))
-    else:
-        quiz = schema_check(QuizSchema, document["quiz"], "quiz", problems)
-        if quiz is not None:
-            plan.quiz = PagePlan(
-                kind="quiz",
-                path="quiz",
-                stream_name="questions",
+        return
+    for index, data in enumerate(modules):
+        path = join("modules", index)
+        module = schema_check(ModuleSchema, data, path, problems)
+        if module is None:
+            continue
+        plan.modules.append(
+            PagePlan(
+                kind="module",
+                path=path,
+                stream_name="body",
                 fields=fields_clean(
-                    model=QuizPage,
-                    part=quiz,
-                    names=QUIZ_FIELDS,
-                    path="quiz",
+                    model=ModulePage,
+                    part=module,
+                    names=MODULE_FIELDS,
+                    path=path,
                     problems=problems,
-                    defaults={"slug": "quiz"},
+                    defaults={"slug": f"module-{index + 1}"},
                 ),
                 raw=walker.stream(
-                    QuizPage._meta.get_field("questions").stream_block,
-                    quiz.questions,
-                    "quiz.questions",
+                    ModulePage._meta.get_field("body").stream_block,
+                    module.body,
+                    join(path, "body"),
                 ),
             )
+        )
 
-    # Other apps' sections.
+
+def _plan_quiz(
+    plan: ImportPlan, document: dict[str, Any], walker: StreamWalker
+) -> None:
+    """``quiz``: required, with its question pool."""
+    if "quiz" not in document:
+        plan.problems.append(Problem("quiz", _("Field required")))
+        return
+    quiz = schema_check(QuizSchema, document["quiz"], "quiz", plan.problems)
+    if quiz is None:
+        return
+    plan.quiz = PagePlan(
+        kind="quiz",
+        path="quiz",
+        stream_name="questions",
+        fields=fields_clean(
+            model=QuizPage,
+            part=quiz,
+            names=QUIZ_FIELDS,
+            path="quiz",
+            problems=plan.problems,
+            defaults={"slug": "quiz"},
+        ),
+        raw=walker.stream(
+            QuizPage._meta.get_field("questions").stream_block,
+            quiz.questions,
+            "quiz.questions",
+        ),
+    )
+
+
+def _plan_sections(
+    plan: ImportPlan, document: dict[str, Any], sections: Sequence[Section]
+) -> None:
+    """Other apps' sections, each given the keys it owns that are present."""
     for section in sections:
         load = section.load(
             {key: document[key] for key in section.keys if key in document}
         )
-        problems += load.problems
+        plan.problems += load.problems
         plan.sections.append((section, load))
 
-    _check_together(plan)
-    _check_tree(plan, catalogue=catalogue)
-    plan.media = media_plan(visitor.refs, source, problems)
+
+def _plan_media(plan: ImportPlan, visitor: ImportVisitor, source: PolicySource) -> None:
+    """The files the document refers to: found here, to create, or missing
+    (their paths are ``bad_paths``, whose block errors are not repeated)."""
+    plan.media = media_plan(visitor.refs, source, plan.problems)
     plan.bad_paths = visitor.bad_paths + [
         ref.path
         for ref in visitor.refs
         if (ref.kind, ref.file) not in plan.media.existing
         and (ref.kind, ref.file) not in plan.media.to_create
     ]
-    return plan
 
 
 def _check_together(plan: ImportPlan) -> None:
@@ -285,33 +331,46 @@ def _describe(page: Page) -> str:
 
 def _check_tree(plan: ImportPlan, *, catalogue: CatalogPage | None) -> None:
     """Where the pages go, and which existing pages they update."""
-    code, slug = plan.fields.get("code"), plan.fields.get("slug")
+    code = plan.fields.get("code")
     if not code:
         return
     plan.existing = PolicyPage.objects.filter(code=code).first()
     if plan.existing is None:
-        if catalogue is None:
-            try:
-                catalogue = catalogue_find()
-            except TransferError as error:
-                plan.problems += error.problems
-                return
-        plan.catalogue = catalogue
-        clash = catalogue.get_children().filter(slug=slug).first() if slug else None
-        if clash is not None:
-            plan.problems.append(
-                Problem(
-                    "slug",
-                    _(
-                        "%(slug)r is already the slug of %(page)s under the "
-                        "catalogue: choose another slug"
-                    )
-                    % {"slug": slug, "page": _describe(clash)},
-                )
-            )
-        return
+        _check_new_policy(plan, catalogue=catalogue)
+    else:
+        _check_policy_update(plan, catalogue=catalogue)
+        _check_children(plan)
 
+
+def _check_new_policy(plan: ImportPlan, *, catalogue: CatalogPage | None) -> None:
+    """A new policy goes under ``catalogue`` (else the first one), with a slug
+    no page there has."""
+    slug = plan.fields.get("slug")
+    if catalogue is None:
+        try:
+            catalogue = catalogue_find()
+        except TransferError as error:
+            plan.problems += error.problems
+            return
+    plan.catalogue = catalogue
+    clash = catalogue.get_children().filter(slug=slug).first() if slug else None
+    if clash is not None:
+        plan.problems.append(
+            Problem(
+                "slug",
+                _(
+                    "%(slug)r is already the slug of %(page)s under the "
+                    "catalogue: choose another slug"
+                )
+                % {"slug": slug, "page": _describe(clash)},
+            )
+        )
+
+
+def _check_policy_update(plan: ImportPlan, *, catalogue: CatalogPage | None) -> None:
+    """An existing policy is updated where it is, and keeps a slug of its own."""
     existing = plan.existing
+    code, slug = plan.fields.get("code"), plan.fields.get("slug")
     parent = existing.get_parent()
     plan.catalogue = parent.specific
     if catalogue is not None and parent.pk != catalogue.pk:
@@ -329,7 +388,12 @@ def _check_tree(plan: ImportPlan, *, catalogue: CatalogPage | None) -> None:
                     % {"slug": slug, "page": _describe(clash)},
                 )
             )
-    children = list(existing.get_children().specific())
+
+
+def _check_children(plan: ImportPlan) -> None:
+    """Which of the existing policy's pages each module and the quiz update
+    (by slug; the quiz is the policy's quiz), and what stays as it is."""
+    children = list(plan.existing.get_children().specific())
     by_slug = {child.slug: child for child in children}
     for module in plan.modules:
         found = by_slug.get(module.fields.get("slug"))
