@@ -10,6 +10,7 @@ docs/policy-format.md.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,38 +93,77 @@ class AudienceSection:
 
     def load(self, data: dict[str, Any]) -> SectionLoad:
         problems: list[Problem] = []
-        if "audience" not in data:
-            problems.append(
-                Problem(
-                    "audience",
-                    _(
-                        'Field required: {"positions": [], "units": []} is every '
-                        "position in the whole group"
-                    ),
-                )
-            )
+        parsed = _audience_parse(data, problems)
+        if parsed is None or problems:
             return SectionLoad(problems=problems)
-        audience = schema_check(_AudienceSchema, data["audience"], "audience", problems)
-        thresholds_raw = data.get("position_thresholds", [])
-        thresholds: list[_ThresholdSchema] = []
-        if not isinstance(thresholds_raw, list):
-            problems.append(Problem("position_thresholds", _("expected a list")))
-        else:
-            for index, item in enumerate(thresholds_raw):
-                checked = schema_check(
-                    _ThresholdSchema, item, join("position_thresholds", index), problems
-                )
-                if checked is not None:
-                    thresholds.append(checked)
-        if audience is None or problems:
+        audience = _Audience.resolve(*parsed)
+        problems += audience.problems()
+        if problems:
             return SectionLoad(problems=problems)
+        return SectionLoad(state=audience.state(), apply=audience.apply)
 
+
+def _audience_parse(
+    data: dict[str, Any], problems: list[Problem]
+) -> tuple[_AudienceSchema, list[_ThresholdSchema]] | None:
+    """The section's shape: ``audience`` (required) and the thresholds, each
+    checked against its schema; None when there is no audience to go on."""
+    if "audience" not in data:
+        problems.append(
+            Problem(
+                "audience",
+                _(
+                    'Field required: {"positions": [], "units": []} is every '
+                    "position in the whole group"
+                ),
+            )
+        )
+        return None
+    audience = schema_check(_AudienceSchema, data["audience"], "audience", problems)
+    thresholds_raw = data.get("position_thresholds", [])
+    thresholds: list[_ThresholdSchema] = []
+    if not isinstance(thresholds_raw, list):
+        problems.append(Problem("position_thresholds", _("expected a list")))
+    else:
+        for index, item in enumerate(thresholds_raw):
+            checked = schema_check(
+                _ThresholdSchema, item, join("position_thresholds", index), problems
+            )
+            if checked is not None:
+                thresholds.append(checked)
+    if audience is None:
+        return None
+    return audience, thresholds
+
+
+@dataclass
+class _Audience:
+    """A well-formed section with the positions and units its codes name
+    (those known here)."""
+
+    audience: _AudienceSchema
+    thresholds: list[_ThresholdSchema]
+    positions: dict[str, Position]
+    units: dict[str, OrgUnit]
+
+    @classmethod
+    def resolve(
+        cls, audience: _AudienceSchema, thresholds: list[_ThresholdSchema]
+    ) -> _Audience:
         wanted = {*audience.positions, *(t.position for t in thresholds)}
-        positions = {p.code: p for p in Position.objects.filter(code__in=wanted)}
-        units = {u.code: u for u in OrgUnit.objects.filter(code__in=audience.units)}
+        return cls(
+            audience=audience,
+            thresholds=thresholds,
+            positions={p.code: p for p in Position.objects.filter(code__in=wanted)},
+            units={u.code: u for u in OrgUnit.objects.filter(code__in=audience.units)},
+        )
+
+    def problems(self) -> list[Problem]:
+        """Unknown or repeated codes, and thresholds out of range."""
+        problems: list[Problem] = []
         for key, codes, known, noun in (
-            ("positions", audience.positions, positions, _("position")),
-            ("units", audience.units, units, _("unit")),
+            ("positions", self.audience.positions, self.positions, _("position")),
+            ("units", self.audience.units, self.units, _("unit")),
         ):
             path = join("audience", key)
             for index, code in enumerate(codes):
@@ -137,9 +177,9 @@ class AudienceSection:
                     )
             problems += _duplicates(codes, path)
         threshold_field = PositionThreshold._meta.get_field("threshold")
-        for index, item in enumerate(thresholds):
+        for index, item in enumerate(self.thresholds):
             path = join("position_thresholds", index)
-            if item.position not in positions:
+            if item.position not in self.positions:
                 problems.append(
                     Problem(
                         join(path, "position"),
@@ -155,54 +195,57 @@ class AudienceSection:
                     for message in error.messages
                 ]
         problems += _duplicates(
-            [t.position for t in thresholds], "position_thresholds", key="position"
+            [t.position for t in self.thresholds], "position_thresholds", key="position"
         )
-        if problems:
-            return SectionLoad(problems=problems)
+        return problems
 
-        state = {
-            "audience": {"positions": audience.positions, "units": audience.units},
+    def state(self) -> dict[str, Any]:
+        """What ``AudienceSection.dump`` gives for a policy holding this."""
+        return {
+            "audience": {
+                "positions": self.audience.positions,
+                "units": self.audience.units,
+            },
             "position_thresholds": [
-                {"position": t.position, "threshold": t.threshold} for t in thresholds
+                {"position": t.position, "threshold": t.threshold}
+                for t in self.thresholds
             ],
         }
 
-        def apply(policy: PolicyPage) -> None:
-            kept_positions = {
-                row.position_id: row for row in policy.audience_positions.all()
-            }
-            kept_units = {row.unit_id: row for row in policy.audience_units.all()}
-            kept_thresholds = {
-                row.position_id: row for row in policy.position_thresholds.all()
-            }
-            rows_positions = []
-            for order, code in enumerate(audience.positions):
-                position = positions[code]
-                row = kept_positions.get(position.pk) or AudiencePosition(
-                    position=position
-                )
-                row.sort_order = order
-                rows_positions.append(row)
-            rows_units = []
-            for order, code in enumerate(audience.units):
-                unit = units[code]
-                row = kept_units.get(unit.pk) or AudienceUnit(unit=unit)
-                row.sort_order = order
-                rows_units.append(row)
-            rows_thresholds = []
-            for order, item in enumerate(thresholds):
-                position = positions[item.position]
-                row = kept_thresholds.get(position.pk) or PositionThreshold(
-                    position=position
-                )
-                row.threshold = item.threshold
-                row.sort_order = order
-                rows_thresholds.append(row)
-            policy.audience_positions = rows_positions
-            policy.audience_units = rows_units
-            policy.position_thresholds = rows_thresholds
-
-        return SectionLoad(state=state, apply=apply)
+    def apply(self, policy: PolicyPage) -> None:
+        """Put the rows on ``policy`` in memory, in the document's order,
+        reusing the rows it has for the same position or unit."""
+        kept_positions = {
+            row.position_id: row for row in policy.audience_positions.all()
+        }
+        kept_units = {row.unit_id: row for row in policy.audience_units.all()}
+        kept_thresholds = {
+            row.position_id: row for row in policy.position_thresholds.all()
+        }
+        rows_positions = []
+        for order, code in enumerate(self.audience.positions):
+            position = self.positions[code]
+            row = kept_positions.get(position.pk) or AudiencePosition(position=position)
+            row.sort_order = order
+            rows_positions.append(row)
+        rows_units = []
+        for order, code in enumerate(self.audience.units):
+            unit = self.units[code]
+            row = kept_units.get(unit.pk) or AudienceUnit(unit=unit)
+            row.sort_order = order
+            rows_units.append(row)
+        rows_thresholds = []
+        for order, item in enumerate(self.thresholds):
+            position = self.positions[item.position]
+            row = kept_thresholds.get(position.pk) or PositionThreshold(
+                position=position
+            )
+            row.threshold = item.threshold
+            row.sort_order = order
+            rows_thresholds.append(row)
+        policy.audience_positions = rows_positions
+        policy.audience_units = rows_units
+        policy.position_thresholds = rows_thresholds
 
 
 def _duplicates(codes: list[str], path: str, *, key: str = "") -> list[Problem]:

@@ -210,6 +210,27 @@ def test_the_audience_must_be_given(policy, tmp_path):
     assert "audience: Field required" in refused(write(tmp_path, document))
 
 
+@pytest.mark.parametrize(
+    ("thresholds", "problem"),
+    [
+        ({"management": 100}, "position_thresholds: expected a list"),
+        (
+            [
+                {"position": "management", "threshold": 100},
+                {"position": "management", "threshold": 90},
+            ],
+            "position_thresholds[1].position: 'management' is listed twice",
+        ),
+    ],
+)
+def test_thresholds_are_a_list_with_each_position_once(
+    policy, tmp_path, thresholds, problem
+):
+    document = json.loads(export("SVC-2026-05"))
+    document["position_thresholds"] = thresholds
+    assert f"  {problem}" in refused(write(tmp_path, document))
+
+
 def test_problems_of_pages_and_audience_come_together(cat, positions, tmp_path):
     document = {
         "format": "rollout-policy/1",
