@@ -12,7 +12,13 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from lms.models import Employee, Position, User
-from lms.services.imports import ImportReport, RowError, staff_import
+from lms.services.imports import (
+    ImportReport,
+    RowError,
+    staff_compare,
+    staff_import,
+    staff_write,
+)
 from lms.services.imports import report as report_module
 from lms.services.imports import staff as staff_module
 from tests.factories import EmployeeFactory, UserFactory
@@ -335,8 +341,8 @@ def test_batches_and_chunks_give_the_same_result(
     tree, positions, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(staff_module, "BATCH_SIZE", 3)
-    monkeypatch.setattr(staff_module, "LOOKUP_CHUNK", 2)
-    monkeypatch.setattr(staff_module, "DEACTIVATE_CHUNK", 2)
+    monkeypatch.setattr(staff_compare, "LOOKUP_CHUNK", 2)
+    monkeypatch.setattr(staff_write, "DEACTIVATE_CHUNK", 2)
     units = ["GZ-TH", "GZ-YX", "SZ-NS", "BJ-DC"]
     rows = [
         [f"E{n:06d}", f"员工{n}", units[n % 4], "counter", ""] for n in range(1, 11)

@@ -79,7 +79,11 @@ class StaffRowChecker:
     def rows(
         self, rows: Iterable[tuple[int, list[str]]], *, first_pass: bool
     ) -> Iterator[StaffRow]:
-        """Yield the valid rows as StaffRow; record the errors of the others."""
+        """Yield the valid rows as StaffRow; record the errors of the others.
+
+        Each cell is checked even when an earlier one is wrong, in column
+        order, so that every problem of a row is listed at once.
+        """
         columns = self.columns
         i_no = columns["employee_no"]
         i_name = columns["name"]
@@ -89,94 +93,108 @@ class StaffRowChecker:
         i_position_name = columns.get("position_name")
         i_active = columns.get("active")
         width = max(columns.values()) + 1
-        unit_ids = self.unit_ids
         position_ids = self.position_ids
-        seen = self.seen
-        error = self.errors.add
-        required = _("A value is required.")
 
         for row, cells in rows:
             self.rows_read += 1
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
-            ok = True
-
             employee_no = cells[i_no]
-            if not employee_no:
-                error(row, "employee_no", required)
-                ok = False
-            elif len(employee_no) > self.max_employee_no:
-                error(row, "employee_no", self._too_long(employee_no, "employee_no"))
-                ok = False
-            elif not EMPLOYEE_NO_RE.match(employee_no):
-                error(
-                    row,
-                    "employee_no",
-                    _(
-                        "“%(value)s” is not a valid employee number: use letters, "
-                        "digits and @ . + - _ only."
-                    )
-                    % {"value": employee_no},
-                )
-                ok = False
-            elif first_pass:
-                if employee_no in seen:
-                    entry = error(row, "employee_no", "")
-                    if entry is not None:
-                        self.duplicates.setdefault(employee_no, []).append(entry)
-                    ok = False
-                else:
-                    seen.add(employee_no)
-
+            ok = self._employee_no_ok(row, employee_no, first_pass=first_pass)
             name = cells[i_name]
-            if not name:
-                error(row, "name", required)
+            if not self._name_ok(row, name):
                 ok = False
-            elif len(name) > self.max_name:
-                error(row, "name", self._too_long(name, "name"))
-                ok = False
-
-            unit_code = cells[i_unit]
-            unit_id = unit_ids.get(unit_code)
+            unit_id = self._unit_id(row, cells[i_unit])
             if unit_id is None:
                 ok = False
-                if not unit_code:
-                    error(row, "unit_code", required)
-                else:
-                    error(
-                        row,
-                        "unit_code",
-                        _("Unknown unit code “%(code)s”.") % {"code": unit_code},
-                    )
-
             position = cells[i_position]
             if position not in position_ids and not self._position_ok(
                 row, position, cells, i_position_name
             ):
                 ok = False
-
             email = None
             if i_email is not None:
                 email = cells[i_email]
                 if email and not self._email_ok(row, email):
                     ok = False
-
             active = True
             if i_active is not None:
-                value = cells[i_active].lower()
-                if value in NO:
-                    active = False
-                elif value and value not in YES:
-                    error(
-                        row,
-                        "active",
-                        _("“%(value)s” is not a yes/no value (use 1 or 0).")
-                        % {"value": cells[i_active]},
-                    )
+                active = self._active(row, cells[i_active])
+                if active is None:
                     ok = False
-
             if ok:
                 yield StaffRow(row, employee_no, name, unit_id, position, email, active)
+
+    def _employee_no_ok(self, row: int, employee_no: str, *, first_pass: bool) -> bool:
+        """Validate the number; on the first pass, note it (or that it repeats)."""
+        if not employee_no:
+            self.errors.add(row, "employee_no", _("A value is required."))
+            return False
+        if len(employee_no) > self.max_employee_no:
+            self.errors.add(
+                row, "employee_no", self._too_long(employee_no, "employee_no")
+            )
+            return False
+        if not EMPLOYEE_NO_RE.match(employee_no):
+            self.errors.add(
+                row,
+                "employee_no",
+                _(
+                    "“%(value)s” is not a valid employee number: use letters, "
+                    "digits and @ . + - _ only."
+                )
+                % {"value": employee_no},
+            )
+            return False
+        if not first_pass:
+            return True
+        if employee_no in self.seen:
+            # The message names the row it first was on: filled in at the end
+            # (``name_first_rows``).
+            entry = self.errors.add(row, "employee_no", "")
+            if entry is not None:
+                self.duplicates.setdefault(employee_no, []).append(entry)
+            return False
+        self.seen.add(employee_no)
+        return True
+
+    def _name_ok(self, row: int, name: str) -> bool:
+        if not name:
+            self.errors.add(row, "name", _("A value is required."))
+            return False
+        if len(name) > self.max_name:
+            self.errors.add(row, "name", self._too_long(name, "name"))
+            return False
+        return True
+
+    def _unit_id(self, row: int, code: str) -> int | None:
+        """The id of the unit ``code`` names; None (and an error) if none."""
+        unit_id = self.unit_ids.get(code)
+        if unit_id is not None:
+            return unit_id
+        if not code:
+            self.errors.add(row, "unit_code", _("A value is required."))
+        else:
+            self.errors.add(
+                row,
+                "unit_code",
+                _("Unknown unit code “%(code)s”.") % {"code": code},
+            )
+        return None
+
+    def _active(self, row: int, cell: str) -> bool | None:
+        """The yes/no of the ``active`` column (empty: yes); None if neither."""
+        value = cell.lower()
+        if value in NO:
+            return False
+        if not value or value in YES:
+            return True
+        self.errors.add(
+            row,
+            "active",
+            _("“%(value)s” is not a yes/no value (use 1 or 0).") % {"value": cell},
+        )
+        return None
 
     def _position_ok(
         self, row: int, code: str, cells: list[str], i_name: int | None
