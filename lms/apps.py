@@ -16,20 +16,3 @@ class LmsConfig(AppConfig):
         post_migrate.connect(roles_sync_after_migrate)
         post_migrate.connect(schedules_sync_after_migrate)
         signals.connect()
-        _audience_unit_panels()
-
-
-def _audience_unit_panels() -> None:
-    """Choose a policy's audience units with the unit chooser (a search over the
-    whole tree) instead of a <select> of 3,500 units.
-
-    ``lms.models`` cannot import the chooser (it imports the models), so the
-    panel is set here, before Wagtail builds the policy's edit handler (lazily,
-    on first use).
-    """
-    from wagtail.admin.panels import FieldPanel
-
-    from lms.admin.choosers import AudienceUnitChooserWidget
-    from lms.models import AudienceUnit
-
-    AudienceUnit.panels = [FieldPanel("unit", widget=AudienceUnitChooserWidget)]

@@ -1,11 +1,13 @@
 """Chooser modals for units and users, searched with the ORM.
 
-Neither chooser replaces the default widget of every foreign key (``register_widget
-= False``): forms opt in with ``OrgUnitChooserWidget`` / ``UserChooserWidget``.
-The unit chooser lists the units the person may see (their scopes' subtrees),
-except for those who may author policies: they choose a policy's audience
-anywhere in the group, so they see the whole tree (its names are not personal
-data). Administrators see the whole tree anyway.
+The widgets that open them live in ``lms.admin.widgets`` (they import no model,
+so the models' own panels can use them); each viewset here takes its widget
+from there. Neither chooser replaces the default widget of every foreign key
+(``register_widget = False``): forms opt in with ``OrgUnitChooserWidget`` /
+``UserChooserWidget``. The unit chooser lists the units the person may see
+(their scopes' subtrees), except for those who may author policies: they choose
+a policy's audience anywhere in the group, so they see the whole tree (its
+names are not personal data). Administrators see the whole tree anyway.
 """
 
 from __future__ import annotations
@@ -19,9 +21,14 @@ from wagtail.admin.forms.choosers import BaseFilterForm
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import chooser as chooser_views
 from wagtail.admin.viewsets.chooser import ChooserViewSet
-from wagtail.admin.widgets.chooser import BaseChooser
 
 from lms.admin.scope import visible_units
+from lms.admin.widgets import (
+    ORG_UNIT_CHOOSER,
+    USER_CHOOSER,
+    OrgUnitChooserWidget,
+    UserChooserWidget,
+)
 from lms.models import OrgUnit, User
 from lms.selectors import units_parent_name
 
@@ -113,10 +120,9 @@ class OrgUnitChosenView(chooser_views.ChosenView):
 
 class OrgUnitChooserViewSet(ChooserViewSet):
     model = OrgUnit
-    icon = "folder-inverse"
-    choose_one_text = _("Choose a unit")
-    choose_another_text = _("Choose another unit")
-    edit_item_text = _("Edit this unit")
+    widget_class = OrgUnitChooserWidget
+    icon = OrgUnitChooserWidget.icon
+    choose_one_text = OrgUnitChooserWidget.choose_one_text  # the modal's title
     register_widget = False
     choose_view_class = OrgUnitChooseView
     choose_results_view_class = OrgUnitChooseResultsView
@@ -190,34 +196,16 @@ class UserChosenView(chooser_views.ChosenView):
         return f"{instance.get_full_name()} ({instance.username})"
 
 
-class BaseUserChooser(BaseChooser):
-    show_edit_link = False
-
-    def get_display_title(self, instance: User) -> str:
-        return f"{instance.get_full_name()} ({instance.username})"
-
-
 class UserChooserViewSet(ChooserViewSet):
     model = User
-    base_widget_class = BaseUserChooser
-    icon = "user"
-    choose_one_text = _("Choose a user")
-    choose_another_text = _("Choose another user")
+    widget_class = UserChooserWidget
+    icon = UserChooserWidget.icon
+    choose_one_text = UserChooserWidget.choose_one_text  # the modal's title
     register_widget = False
     choose_view_class = UserChooseView
     choose_results_view_class = UserChooseResultsView
     chosen_view_class = UserChosenView
 
 
-org_unit_chooser_viewset = OrgUnitChooserViewSet("org_unit_chooser")
-user_chooser_viewset = UserChooserViewSet("lms_user_chooser")
-
-OrgUnitChooserWidget = org_unit_chooser_viewset.widget_class
-UserChooserWidget = user_chooser_viewset.widget_class
-
-
-class AudienceUnitChooserWidget(OrgUnitChooserWidget):
-    """The unit chooser of a policy's audience (``lms.apps``): no link to edit
-    the unit, which policy authors may not do."""
-
-    show_edit_link = False
+org_unit_chooser_viewset = OrgUnitChooserViewSet(ORG_UNIT_CHOOSER)
+user_chooser_viewset = UserChooserViewSet(USER_CHOOSER)

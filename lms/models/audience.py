@@ -9,6 +9,7 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel
 from wagtail.models import Orderable
 
+from lms.admin.widgets import AudienceUnitChooserWidget
 from lms.models.org import Employee, OrgUnit, Position
 
 
@@ -49,7 +50,8 @@ class AudienceUnit(Orderable):
         verbose_name=_("unit"),
     )
 
-    panels = [FieldPanel("unit")]
+    # A search over the whole tree rather than a <select> of 3,500 units.
+    panels = [FieldPanel("unit", widget=AudienceUnitChooserWidget)]
 
     class Meta(Orderable.Meta):
         verbose_name = _("audience unit")
