@@ -377,6 +377,23 @@ def test_publishing_in_code_is_refused_too(cat):
     assert not PolicyPage.objects.get().live
 
 
+def test_a_quiz_smaller_than_its_policys_draw_is_not_published(cat):
+    from django.core.exceptions import ValidationError
+
+    course(cat, publish=False, questions=3, draw=5)
+    quiz = QuizPage.objects.get()
+    with pytest.raises(
+        ValidationError,
+        match=r"draws 5 questions per attempt: the pool needs at least that many "
+        r"\(it has 3\)",
+    ):
+        quiz.save_revision().publish()
+    assert not QuizPage.objects.get().live
+    PolicyPage.objects.update(questions_per_attempt=3)
+    QuizPage.objects.get().save_revision().publish()
+    assert QuizPage.objects.get().live
+
+
 def test_approving_from_the_dashboard_an_unpublishable_policy_fails_cleanly(
     client, cat, trainer, approver
 ):
