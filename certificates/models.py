@@ -20,13 +20,19 @@ def new_serial() -> str:
     return "RA-" + "-".join(chars[i : i + 4] for i in range(0, 16, 4))
 
 
+def valid_at(at) -> models.Q:
+    """The condition that a certificate is valid at ``at``: not revoked and
+    not expired. Whether its policy still accepts its version is the policy's
+    side of the rule (``lms.selectors.standing.certificate_accepted``)."""
+    return models.Q(revoked_at__isnull=True) & (
+        models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at)
+    )
+
+
 class CertificateQuerySet(models.QuerySet):
     def valid(self, at=None):
         """Not revoked and not expired at ``at`` (now by default)."""
-        at = at or timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at)
-        )
+        return self.filter(valid_at(at or timezone.now()))
 
 
 class Certificate(models.Model):

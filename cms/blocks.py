@@ -238,10 +238,10 @@ class MultipleChoiceBlock(ChoiceQuestionBlock):
 
 
 class TrueFalseBlock(_QuestionBlock):
-    correct = blocks.ChoiceBlock(
-        label=_("The statement is"),
-        choices=[("true", _("True")), ("false", _("False"))],
-    )
+    # The two options, in the order they are always shown (never shuffled).
+    OPTIONS = (("true", _("True")), ("false", _("False")))
+
+    correct = blocks.ChoiceBlock(label=_("The statement is"), choices=OPTIONS)
 
     class Meta:
         icon = "check"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import FileSystemStorage
+from django.utils import timezone
 
 from lms.models import ImportJob
 from tests import factories
@@ -50,7 +52,7 @@ def _test_settings(settings, tmp_path, monkeypatch):
         }
     }
     # Test databases reuse revision ids: forget the pools of earlier tests.
-    monkeypatch.setattr("lms.quiz._LOCAL", {})
+    monkeypatch.setattr("cms.quiz._LOCAL", {})
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LANGUAGE_CODE = "en"
 
@@ -76,3 +78,19 @@ def private_dir(monkeypatch, tmp_path) -> Path:
         field, "storage", FileSystemStorage(location=location, base_url=None)
     )
     return location
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = timezone.now()
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """``timezone.now`` frozen at a moment the test moves forward."""
+    frozen = Clock()
+    monkeypatch.setattr(timezone, "now", lambda: frozen.now)
+    return frozen

@@ -8,6 +8,9 @@ refusal is a page with a message and a 4xx status, never a 500.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -19,18 +22,18 @@ from django.views.decorators.http import require_GET, require_POST
 
 from certificates.models import Certificate
 from cms.models import PolicyPage
+from cms.quiz import questions_reviewed, questions_shown, quiz_pool
 from lms.auth import authenticate_with, session_user_id
-from lms.models import Employee, QuizAttempt
-from lms.quiz import questions_reviewed, questions_shown, quiz_pool
-from lms.selectors import employee_for
+from lms.models import Employee
+from lms.selectors import employee_for, standing_for
 from lms.services.attempts import (
-    DEADLINE_GRACE,
     AttemptError,
     OwnedAttempt,
+    attempt_late,
     attempt_read,
+    attempt_refusal,
     attempt_save,
     attempt_start,
-    attempt_status,
     attempt_submit,
     local_time,
     review_visible,
@@ -123,7 +126,8 @@ def _owned_by_session(request: HttpRequest, pk: int) -> OwnedAttempt | None:
     row (``lms.auth.authenticate_with``): one query for both, where loading
     ``request.user`` first would take two. ``None`` when this does not work
     out (no user in the session, not their attempt, a session that fails
-    Django's checks): the caller takes the usual way, which says why."""
+    Django's checks): :func:`attempt_view` then takes the usual way, which
+    says why."""
     user_id = session_user_id(request)
     if user_id is None:
         return None
@@ -134,59 +138,83 @@ def _owned_by_session(request: HttpRequest, pk: int) -> OwnedAttempt | None:
     return owned if authenticate_with(request, owned.user) else None
 
 
-def _answers_post(request: HttpRequest, pk: int, service) -> HttpResponse:
-    owned = _owned_by_session(request, pk)
-    if owned is None:
-        if not request.user.is_authenticated:
-            _keep_pending(request, pk)
-            return redirect_to_login(_attempt_url(pk))
-        employee = _employee(request)
-        if employee is None:
-            return _no_employee(request)
-    try:
-        if owned is None:
-            owned = attempt_read(attempt_id=pk, employee=employee)
-        attempt = service(owned=owned, answers=_answers(request.POST))
-    except AttemptError as error:
-        return _refused(request, error, back_url=_attempt_url(pk))
-    return attempt
+AttemptView = Callable[[HttpRequest, OwnedAttempt], HttpResponse]
+
+
+def attempt_view(view: AttemptView) -> Callable[[HttpRequest, int], HttpResponse]:
+    """The one way into an attempt: resolves the attempt ``pk`` of the signed-in
+    employee (:class:`OwnedAttempt`) and calls ``view(request, owned)``, or
+    answers the refusal itself.
+
+    The attempt is read with its owner in one query and the request
+    authenticated with that row (:func:`_owned_by_session`, the hot path of a
+    submission, ``docs/decisions.md`` 11). Otherwise: not signed in, to the
+    sign-in page (answers posted meanwhile are kept for after it); an account
+    without an active employee record, 403; another's or no such attempt,
+    404. An :class:`AttemptError` the view raises becomes its refusal page.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, pk: int) -> HttpResponse:
+        owned = _owned_by_session(request, pk)
+        try:
+            if owned is None:
+                if not request.user.is_authenticated:
+                    if request.method == "POST":
+                        _keep_pending(request, pk)
+                    return redirect_to_login(_attempt_url(pk))
+                employee = _employee(request)
+                if employee is None:
+                    return _no_employee(request)
+                owned = attempt_read(attempt_id=pk, employee=employee)
+            return view(request, owned)
+        except AttemptError as error:
+            return _refused(request, error, back_url=_attempt_url(pk))
+
+    return wrapper
 
 
 @require_POST
-def quiz_attempt_save(request: HttpRequest, pk: int) -> HttpResponse:
-    result = _answers_post(request, pk, attempt_save)
-    if isinstance(result, HttpResponse):
-        return result
-    if result.is_open:
+@attempt_view
+def quiz_attempt_save(request: HttpRequest, owned: OwnedAttempt) -> HttpResponse:
+    attempt = attempt_save(owned=owned, answers=_answers(request.POST))
+    if attempt.is_open:
         messages.success(
             request,
             _("Your answers are saved (%(time)s).")
             % {"time": local_time(timezone.now())},
         )
-    return HttpResponseRedirect(_attempt_url(pk))
+    return HttpResponseRedirect(_attempt_url(attempt.pk))
 
 
 @require_POST
-def quiz_attempt_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    result = _answers_post(request, pk, attempt_submit)
-    if isinstance(result, HttpResponse):
-        return result
-    return HttpResponseRedirect(_attempt_url(pk))
+@attempt_view
+def quiz_attempt_submit(request: HttpRequest, owned: OwnedAttempt) -> HttpResponse:
+    attempt = attempt_submit(owned=owned, answers=_answers(request.POST))
+    return HttpResponseRedirect(_attempt_url(attempt.pk))
+
+
+def _pending_answers(request: HttpRequest, attempt_id: int) -> dict | None:
+    """Answers kept by :func:`_keep_pending` for this attempt (taken once)."""
+    pending = request.session.get(PENDING_KEY)
+    if not pending or pending.get("attempt") != attempt_id:
+        return None
+    del request.session[PENDING_KEY]
+    messages.warning(
+        request,
+        _(
+            "You were signed out before your answers reached us. They "
+            "are filled in again below: check them, then save or submit."
+        ),
+    )
+    return pending.get("answers") or {}
 
 
 @require_GET
-def quiz_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+@attempt_view
+def quiz_attempt(request: HttpRequest, owned: OwnedAttempt) -> HttpResponse:
     """The attempt in progress (its form), or its result once submitted."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    employee = _employee(request)
-    if employee is None:
-        return _no_employee(request)
-    attempt = QuizAttempt.objects.filter(pk=pk, employee=employee).first()
-    if attempt is None:
-        return _refused(
-            request, AttemptError(_("There is no such attempt."), status=404)
-        )
+    attempt = owned.attempt
     policy = PolicyPage.objects.get(pk=attempt.policy_id)
     pool = quiz_pool(revision_id=attempt.quiz_revision_id)
     context = {
@@ -196,33 +224,21 @@ def quiz_attempt(request: HttpRequest, pk: int) -> HttpResponse:
         "count": len(attempt.draw),
     }
     if attempt.is_open:
-        answers = attempt.answers or {}
-        pending = request.session.get(PENDING_KEY)
-        if pending and pending.get("attempt") == attempt.pk:
-            del request.session[PENDING_KEY]
-            answers = pending.get("answers") or {}
-            messages.warning(
-                request,
-                _(
-                    "You were signed out before your answers reached us. They "
-                    "are filled in again below: check them, then save or submit."
-                ),
-            )
-        now = timezone.now()
-        late = attempt.deadline is not None and now > attempt.deadline + DEADLINE_GRACE
+        answers = _pending_answers(request, attempt.pk)
+        if answers is None:
+            answers = attempt.answers or {}
         context.update(
             questions=questions_shown(pool=pool, draw=attempt.draw, answers=answers),
-            late=late,
+            late=attempt_late(attempt=attempt, now=timezone.now()),
             stale=attempt.version != policy.version,
         )
         return render(request, "lms/quiz/attempt.html", context)
 
-    used = QuizAttempt.objects.filter(
-        employee=employee,
-        policy_id=attempt.policy_id,
-        version=attempt.version,
-        submitted_at__isnull=False,
-    ).count()
+    standing = standing_for(employee=owned.employee, policy=policy)
+    current = attempt.version == policy.version
+    # The attempts of its version used so far: of an earlier version, whose
+    # series is closed, this attempt's own number.
+    used = standing.attempts_used if current else attempt.number
     reveal = review_visible(attempt=attempt, policy=policy, used=used)
     graded = attempt.passed is not None
     context.update(
@@ -234,9 +250,7 @@ def quiz_attempt(request: HttpRequest, pk: int) -> HttpResponse:
         if graded
         else [],
         certificate=Certificate.objects.filter(attempt=attempt).first(),
-        attempts_left=max(policy.max_attempts - used, 0)
-        if attempt.version == policy.version
-        else None,
+        standing=standing if current else None,
     )
     return render(request, "lms/quiz/result.html", context)
 
@@ -244,17 +258,17 @@ def quiz_attempt(request: HttpRequest, pk: int) -> HttpResponse:
 def quiz_page_context(*, request: HttpRequest, policy: PolicyPage) -> dict | None:
     """What the quiz page shows a logged-in employee (the ``before_serve_page``
     hook in ``lms.wagtail_hooks``): start or resume, attempts left, the wait,
-    the last result. ``None`` for an account without an employee record."""
+    the last result, all from the employee's standing. ``None`` for an account
+    without an employee record."""
     employee = _employee(request)
     if employee is None:
         return None
-    status = attempt_status(employee=employee, policy=policy)
-    resume = status.open_attempt
-    if resume is not None and resume.version != policy.version:
-        resume = None  # an earlier version's: starting anew closes it
+    now = timezone.now()
+    standing = standing_for(employee=employee, policy=policy, now=now)
+    resume = standing.resumable
     return {
-        "quiz_status": status,
+        "standing": standing,
         "quiz_resume": resume,
-        "quiz_refusal": None if resume else status.refusal(now=timezone.now()),
+        "quiz_refusal": None if resume else attempt_refusal(standing=standing, now=now),
         "quiz_policy": policy,
     }

@@ -17,7 +17,13 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from cms.models import ModulePage, PolicyPage
-from lms.selectors import TrainingItem, employee_for, training_for, unit_lineage
+from lms.selectors import (
+    Standing,
+    employee_for,
+    standing_for,
+    standings_for,
+    unit_lineage,
+)
 from lms.services.progress import module_complete
 
 
@@ -25,7 +31,7 @@ from lms.services.progress import module_complete
 def my_training(request: HttpRequest) -> HttpResponse:
     """Every assigned live policy of the employee, most urgent first."""
     employee = employee_for(user=request.user)
-    items = training_for(employee=employee) if employee else []
+    items = standings_for(employee=employee) if employee else []
     return render(
         request,
         "lms/training/my_training.html",
@@ -37,13 +43,13 @@ def my_training(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _training_item(request: HttpRequest, policy: PolicyPage) -> TrainingItem | None:
-    """The employee's row for ``policy``, if it is assigned to them."""
+def _training_item(request: HttpRequest, policy: PolicyPage) -> Standing | None:
+    """The employee's standing on ``policy``, if it is assigned to them."""
     employee = employee_for(user=request.user)
     if employee is None:
         return None
-    items = training_for(employee=employee, policy_ids=[policy.pk])
-    return items[0] if items else None
+    standing = standing_for(employee=employee, policy=policy)
+    return standing if standing.assigned else None
 
 
 @login_required

@@ -4,6 +4,7 @@ and 4 (correct answers never leave the server before submission)."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -19,12 +20,13 @@ from lms.services.attempts import (
     AnswersRejected,
     AttemptNotFound,
     AttemptRefused,
+    attempt_read,
     attempt_save,
     attempt_start,
     attempt_submit,
     review_visible,
 )
-from lms.services.attempts import status as attempts_status_module
+from lms.services.attempts import grading as grading_module
 from lms.services.progress import module_complete
 from tests import factories
 from tests.conftest import POSTGRES
@@ -118,14 +120,14 @@ def enrol(policy: PolicyPage, *, employee=None, modules_done: bool = True):
 
 
 def right_answers(attempt: QuizAttempt, policy_pool=None) -> dict[str, list[str]]:
-    from lms.quiz import quiz_pool
+    from cms.quiz import quiz_pool
 
     pool_ = policy_pool or quiz_pool(revision_id=attempt.quiz_revision_id)
     return {qid: sorted(pool_[qid].correct_ids) for qid, _ in attempt.draw}
 
 
 def wrong_answers(attempt: QuizAttempt) -> dict[str, list[str]]:
-    from lms.quiz import quiz_pool
+    from cms.quiz import quiz_pool
 
     pool_ = quiz_pool(revision_id=attempt.quiz_revision_id)
     answers = {}
@@ -156,7 +158,8 @@ def test_an_assigned_employee_who_read_every_module_passes_and_is_certified():
     assert len(attempt.draw) == 3
 
     result = attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers=right_answers(attempt)
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers=right_answers(attempt),
     )
 
     assert result.passed is True
@@ -186,7 +189,8 @@ def test_a_failed_attempt_issues_no_certificate():
     attempt = attempt_start(employee=employee, policy=policy)
 
     result = attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers=wrong_answers(attempt)
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers=wrong_answers(attempt),
     )
 
     assert (result.passed, result.score) == (False, Decimal("0.00"))
@@ -237,15 +241,13 @@ def test_a_start_racing_another_returns_the_attempt_the_other_created(monkeypatc
     policy = build_course(questions=pool(3))
     employee = enrol(policy)
     first = attempt_start(employee=employee, policy=policy)
-    real_status = attempts_status_module.attempt_status
+    real_standing = grading_module.standing_for
 
-    def status_before_the_other_committed(**kwargs):
-        status = real_status(**kwargs)
-        status.open_attempt = None
-        return status
+    def standing_before_the_other_committed(**kwargs):
+        return dataclasses.replace(real_standing(**kwargs), open_attempt=None)
 
     monkeypatch.setattr(
-        attempts_status_module, "attempt_status", status_before_the_other_committed
+        grading_module, "standing_for", standing_before_the_other_committed
     )
 
     again = attempt_start(employee=employee, policy=policy)
@@ -262,7 +264,8 @@ def test_an_attempt_number_counts_the_attempts_of_the_version():
         attempt = attempt_start(employee=employee, policy=policy)
         numbers.append(attempt.number)
         attempt_submit(
-            attempt_id=attempt.pk, employee=employee, answers=wrong_answers(attempt)
+            owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+            answers=wrong_answers(attempt),
         )
     assert numbers == [1, 2, 3]
 
@@ -315,7 +318,8 @@ def test_start_is_refused_once_every_attempt_is_used():
     for _ in range(2):
         attempt = attempt_start(employee=employee, policy=policy)
         attempt_submit(
-            attempt_id=attempt.pk, employee=employee, answers=wrong_answers(attempt)
+            owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+            answers=wrong_answers(attempt),
         )
 
     with pytest.raises(AttemptRefused) as refused:
@@ -330,7 +334,8 @@ def test_start_is_refused_during_the_wait_and_names_the_local_time_it_opens(cloc
     employee = enrol(policy)
     attempt = attempt_start(employee=employee, policy=policy)
     attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers=wrong_answers(attempt)
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers=wrong_answers(attempt),
     )
     submitted = QuizAttempt.objects.get().submitted_at
 
@@ -355,7 +360,8 @@ def test_start_is_refused_when_already_certified_and_names_the_certificate():
     employee = enrol(policy)
     attempt = attempt_start(employee=employee, policy=policy)
     attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers=right_answers(attempt)
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers=right_answers(attempt),
     )
 
     with pytest.raises(AttemptRefused) as refused:
@@ -380,8 +386,7 @@ def test_the_score_weighs_each_question():
     )
 
     result = attempt_submit(
-        attempt_id=attempt.pk,
-        employee=employee,
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
         answers={"heavy": ["heavy-a"], "light": ["light-b"]},
     )
 
@@ -395,7 +400,8 @@ def test_a_score_equal_to_the_pass_mark_passes_and_one_just_below_fails():
     two_of_three = {"q0": ["q0-a"], "q1": ["q1-a"], "q2": ["q2-b"]}
 
     result = attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers=two_of_three
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers=two_of_three,
     )
 
     assert result.score == Decimal("66.66")  # rounded down, never up to a pass
@@ -403,7 +409,9 @@ def test_a_score_equal_to_the_pass_mark_passes_and_one_just_below_fails():
     PolicyPage.objects.filter(pk=policy.pk).update(pass_mark=67)
     other = enrol(policy, employee=EmployeeFactory(unit=_unit()))
     attempt = attempt_start(employee=other, policy=PolicyPage.objects.get(pk=policy.pk))
-    result = attempt_submit(attempt_id=attempt.pk, employee=other, answers=two_of_three)
+    result = attempt_submit(
+        owned=attempt_read(attempt_id=attempt.pk, employee=other), answers=two_of_three
+    )
     assert result.passed is False
 
 
@@ -421,7 +429,8 @@ def test_multiple_choice_is_right_only_for_exactly_the_right_set(chosen, right):
     policy, employee, attempt = _start_all([multiple("m")], pass_mark=50)
 
     result = attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers={"m": chosen}
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers={"m": chosen},
     )
 
     assert result.passed is right
@@ -434,8 +443,7 @@ def test_true_false_is_graded_on_the_chosen_statement():
     )
 
     result = attempt_submit(
-        attempt_id=attempt.pk,
-        employee=employee,
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
         answers={"t": ["false"], "u": ["false"]},
     )
 
@@ -446,7 +454,8 @@ def test_unanswered_questions_count_as_wrong():
     policy, employee, attempt = _start_all(pool(4), pass_mark=50)
 
     result = attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers={"q0": ["q0-a"]}
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers={"q0": ["q0-a"]},
     )
 
     assert result.score == Decimal("25.00")
@@ -460,7 +469,8 @@ def test_grading_uses_the_revision_the_attempt_was_drawn_from():
     quiz.save_revision().publish()
 
     result = attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers={"q": ["q-a"]}
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers={"q": ["q-a"]},
     )
 
     assert result.passed is True
@@ -480,7 +490,8 @@ def test_a_submission_within_the_grace_after_the_deadline_is_graded_as_sent(cloc
     clock.advance(minutes=10, seconds=25)
 
     result = attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers=right_answers(attempt)
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers=right_answers(attempt),
     )
 
     assert result.score == Decimal("100.00")
@@ -488,11 +499,15 @@ def test_a_submission_within_the_grace_after_the_deadline_is_graded_as_sent(cloc
 
 def test_a_late_submission_grades_only_the_answers_saved_before_the_deadline(clock):
     policy, employee, attempt = _start_all(pool(2), time_limit_minutes=10)
-    attempt_save(attempt_id=attempt.pk, employee=employee, answers={"q0": ["q0-a"]})
+    attempt_save(
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers={"q0": ["q0-a"]},
+    )
     clock.advance(minutes=11)
 
     result = attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers=right_answers(attempt)
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers=right_answers(attempt),
     )
 
     assert result.answers == {"q0": ["q0-a"]}
@@ -501,13 +516,17 @@ def test_a_late_submission_grades_only_the_answers_saved_before_the_deadline(clo
 
 def test_answers_cannot_be_saved_after_the_deadline(clock):
     policy, employee, attempt = _start_all(pool(2), time_limit_minutes=10)
-    attempt_save(attempt_id=attempt.pk, employee=employee, answers={"q0": ["q0-b"]})
+    attempt_save(
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers={"q0": ["q0-b"]},
+    )
     before = row(attempt)
     clock.advance(minutes=11)
 
     with pytest.raises(AttemptRefused) as refused:
         attempt_save(
-            attempt_id=attempt.pk, employee=employee, answers=right_answers(attempt)
+            owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+            answers=right_answers(attempt),
         )
 
     assert "Time is up" in refused.value.message
@@ -516,9 +535,13 @@ def test_answers_cannot_be_saved_after_the_deadline(clock):
 
 def test_saved_answers_replace_the_earlier_ones_and_grade_nothing():
     policy, employee, attempt = _start_all(pool(2))
-    attempt_save(attempt_id=attempt.pk, employee=employee, answers={"q0": ["q0-b"]})
+    attempt_save(
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers={"q0": ["q0-b"]},
+    )
     saved = attempt_save(
-        attempt_id=attempt.pk, employee=employee, answers={"q1": ["q1-a"]}
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers={"q1": ["q1-a"]},
     )
 
     assert saved.answers == {"q1": ["q1-a"]}
@@ -559,11 +582,13 @@ def test_no_review_of_an_attempt_in_progress():
 def test_submitting_twice_gives_one_result_and_one_certificate():
     policy, employee, attempt = _start_all(pool(3))
     first = attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers=right_answers(attempt)
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers=right_answers(attempt),
     )
 
     second = attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers=wrong_answers(attempt)
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers=wrong_answers(attempt),
     )
 
     assert (second.pk, second.score, second.passed) == (first.pk, first.score, True)
@@ -589,7 +614,8 @@ def test_two_simultaneous_submissions_of_a_pass_issue_one_certificate():
             barrier.wait(timeout=10)
             results.append(
                 attempt_submit(
-                    attempt_id=attempt.pk, employee=employee, answers=answers
+                    owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+                    answers=answers,
                 )
             )
         except BaseException as error:  # noqa: BLE001 - reported below
@@ -624,8 +650,7 @@ def test_a_question_not_in_the_draw_is_rejected_and_changes_nothing():
     for service in (attempt_submit, attempt_save):
         with pytest.raises(AnswersRejected) as rejected:
             service(
-                attempt_id=attempt.pk,
-                employee=employee,
+                owned=attempt_read(attempt_id=attempt.pk, employee=employee),
                 answers={**right_answers(attempt), other: [f"{other}-a"]},
             )
         assert rejected.value.status == 400
@@ -641,7 +666,8 @@ def test_an_option_of_another_question_is_rejected():
 
     with pytest.raises(AnswersRejected):
         attempt_submit(
-            attempt_id=attempt.pk, employee=employee, answers={"q0": ["q1-a"]}
+            owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+            answers={"q0": ["q1-a"]},
         )
 
     assert row(attempt) == before
@@ -653,7 +679,8 @@ def test_two_answers_to_a_single_choice_question_are_rejected():
 
     with pytest.raises(AnswersRejected):
         attempt_submit(
-            attempt_id=attempt.pk, employee=employee, answers={"q0": ["q0-a", "q0-b"]}
+            owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+            answers={"q0": ["q0-a", "q0-b"]},
         )
 
     assert row(attempt) == before
@@ -667,7 +694,8 @@ def test_another_employees_attempt_is_not_found():
     for service in (attempt_submit, attempt_save):
         with pytest.raises(AttemptNotFound) as missing:
             service(
-                attempt_id=attempt.pk, employee=intruder, answers=right_answers(attempt)
+                owned=attempt_read(attempt_id=attempt.pk, employee=intruder),
+                answers=right_answers(attempt),
             )
         assert missing.value.status == 404
 
@@ -681,7 +709,8 @@ def test_an_earlier_versions_attempt_cannot_be_submitted_and_a_new_start_closes_
 
     with pytest.raises(AttemptRefused) as refused:
         attempt_submit(
-            attempt_id=attempt.pk, employee=employee, answers=right_answers(attempt)
+            owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+            answers=right_answers(attempt),
         )
     assert "earlier version" in refused.value.message
     assert row(attempt) == before

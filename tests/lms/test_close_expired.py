@@ -16,6 +16,7 @@ from cms.models import PolicyPage
 from lms.models import QuizAttempt
 from lms.schedules import SCHEDULES, schedules_sync
 from lms.services.attempts import (
+    attempt_read,
     attempt_save,
     attempt_submit,
     attempts_close_expired,
@@ -28,7 +29,8 @@ pytestmark = pytest.mark.django_db
 def test_an_attempt_past_its_deadline_is_graded_on_its_saved_answers(clock):
     policy, employee, attempt = _start_all(pool(2), time_limit_minutes=10)
     attempt_save(
-        attempt_id=attempt.pk, employee=employee, answers=right_answers(attempt)
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers=right_answers(attempt),
     )
     clock.advance(minutes=10, seconds=31)
 
@@ -96,7 +98,8 @@ def test_an_attempt_of_an_unpublished_course_waits(clock):
 def test_closing_an_attempt_its_owner_already_submitted_changes_nothing(clock):
     policy, employee, attempt = _start_all(pool(2), time_limit_minutes=10)
     attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers=right_answers(attempt)
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers=right_answers(attempt),
     )
     graded = QuizAttempt.objects.get(pk=attempt.pk)
     clock.advance(minutes=20)

@@ -10,9 +10,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from lms.admin.stats import quiz_question_stats
+from cms.quiz import quiz_pool
 from lms.models import QuizAttempt
-from lms.quiz import quiz_pool
+from lms.selectors.question_stats import quiz_question_stats
 from tests.factories import EmployeeFactory, UserFactory, catalogue, course
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +83,7 @@ def test_counts_answers_share_correct_and_most_chosen_wrong_option(answered):
 
 
 def test_splits_the_figures_by_province(answered, monkeypatch):
-    monkeypatch.setattr("lms.admin.stats.MIN_GROUP", 1)
+    monkeypatch.setattr("lms.selectors.question_stats.MIN_GROUP", 1)
     first, second, _ = quiz_question_stats(quiz=answered).questions
     assert [(r.label, r.answered, r.percent_correct) for r in first.provinces] == [
         ("广东省", 3, 100),
@@ -121,7 +121,7 @@ def stats_url(quiz) -> str:
 def test_the_page_shows_aggregates_but_no_names_or_employee_numbers(
     client, answered, monkeypatch
 ):
-    monkeypatch.setattr("lms.admin.stats.MIN_GROUP", 1)
+    monkeypatch.setattr("lms.selectors.question_stats.MIN_GROUP", 1)
     cache.clear()
     client.force_login(UserFactory(username="root", is_superuser=True))
     response = client.get(stats_url(answered))

@@ -17,7 +17,7 @@ from django.utils import timezone
 from certificates.models import Certificate
 from cms.models import PolicyPage
 from lms.models import QuizAttempt
-from lms.services.attempts import attempt_start, attempt_submit
+from lms.services.attempts import attempt_read, attempt_start, attempt_submit
 from tests.factories import EmployeeFactory
 from tests.lms.test_attempts import (
     _unit,
@@ -216,7 +216,9 @@ def test_start_during_the_wait_names_the_local_time_it_opens():
     policy = build_course(questions=pool(2), attempt_wait_minutes=90)
     employee = enrol(policy)
     attempt = attempt_start(employee=employee, policy=policy)
-    attempt_submit(attempt_id=attempt.pk, employee=employee, answers={})
+    attempt_submit(
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee), answers={}
+    )
     submitted = QuizAttempt.objects.get().submitted_at
     opens = timezone.localtime(submitted + timedelta(minutes=91)).replace(second=0)
 
@@ -231,7 +233,8 @@ def test_start_when_certified_says_so_and_names_the_certificate():
     employee = enrol(policy)
     attempt = attempt_start(employee=employee, policy=policy)
     attempt_submit(
-        attempt_id=attempt.pk, employee=employee, answers=right_answers(attempt)
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+        answers=right_answers(attempt),
     )
 
     response = start(signed_in(employee), policy)
@@ -246,7 +249,9 @@ def test_start_when_no_attempt_is_left_is_refused():
     policy = build_course(questions=pool(2), max_attempts=1)
     employee = enrol(policy)
     attempt = attempt_start(employee=employee, policy=policy)
-    attempt_submit(attempt_id=attempt.pk, employee=employee, answers={})
+    attempt_submit(
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee), answers={}
+    )
 
     response = start(signed_in(employee), policy)
 
@@ -486,7 +491,9 @@ def test_the_quiz_page_shows_the_last_result_and_the_wait():
     policy = build_course(questions=pool(2), attempt_wait_minutes=60)
     employee = enrol(policy)
     attempt = attempt_start(employee=employee, policy=policy)
-    attempt_submit(attempt_id=attempt.pk, employee=employee, answers={})
+    attempt_submit(
+        owned=attempt_read(attempt_id=attempt.pk, employee=employee), answers={}
+    )
 
     html = signed_in(employee).get(policy.quiz().url).content.decode()
 

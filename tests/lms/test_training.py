@@ -11,7 +11,12 @@ from django.utils import timezone
 from certificates.models import Certificate
 from cms.models import ModulePage, PolicyPage, PolicyVersion
 from lms.models import Assignment, ModuleProgress, QuizAttempt
-from lms.selectors import TrainingState, certificate_standing, training_for
+from lms.selectors import (
+    CertificateState,
+    TrainingState,
+    accepted_certificates,
+    standings_for,
+)
 from tests.factories import EmployeeFactory, UserFactory, catalogue, course
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +140,7 @@ def codes_in_order(html: str) -> list[str]:
 def test_an_untouched_assignment_is_not_started(shelf, clerk):
     policy = course(shelf)
     assign(clerk, policy)
-    [item] = training_for(employee=clerk)
+    [item] = standings_for(employee=clerk)
     assert item.state == TrainingState.NOT_STARTED
     assert (item.modules_done, item.modules_total) == (0, 1)
     assert (item.steps_done, item.steps_total) == (0, 2)
@@ -147,7 +152,7 @@ def test_reading_a_module_puts_the_assignment_in_progress(shelf, clerk):
     second = add_module(policy, "Module 2")
     assign(clerk, policy)
     read(clerk, policy.modules().first(), policy)
-    [item] = training_for(employee=clerk)
+    [item] = standings_for(employee=clerk)
     assert item.state == TrainingState.IN_PROGRESS
     assert (item.modules_done, item.modules_total) == (1, 2)
     assert item.next_module == second
@@ -159,7 +164,7 @@ def test_progress_of_an_earlier_version_does_not_count(shelf, clerk):
     assign(clerk, policy)
     read(clerk, policy.modules().first(), policy)
     new_version(policy, renew_in=10)
-    [item] = training_for(employee=clerk)
+    [item] = standings_for(employee=clerk)
     assert item.modules_done == 0
     assert item.state == TrainingState.NOT_STARTED
 
@@ -168,7 +173,7 @@ def test_an_assignment_past_its_due_date_without_certificate_is_overdue(shelf, c
     policy = course(shelf)
     assign(clerk, policy, due_in=-1)
     read(clerk, policy.modules().first(), policy)
-    [item] = training_for(employee=clerk)
+    [item] = standings_for(employee=clerk)
     assert item.state == TrainingState.OVERDUE
 
 
@@ -176,7 +181,7 @@ def test_a_valid_certificate_of_the_current_version_certifies(shelf, clerk):
     policy = course(shelf, certificate_validity_months=12)
     assign(clerk, policy, due_in=-5)
     certificate = certify(clerk, policy, expires_in=200)
-    [item] = training_for(employee=clerk)
+    [item] = standings_for(employee=clerk)
     assert item.state == TrainingState.CERTIFIED
     assert item.certificate == certificate
     assert item.steps_done == item.steps_total
@@ -186,7 +191,7 @@ def test_a_certificate_expiring_within_30_days_is_expiring_soon(shelf, clerk):
     policy = course(shelf)
     assign(clerk, policy)
     certify(clerk, policy, expires_in=29)
-    [item] = training_for(employee=clerk)
+    [item] = standings_for(employee=clerk)
     assert item.state == TrainingState.EXPIRING
 
 
@@ -196,9 +201,11 @@ def test_an_expired_or_revoked_certificate_no_longer_counts(shelf, clerk):
     certify(clerk, policy, expires_in=-1)
     revoked = certify(clerk, policy, number=2)
     Certificate.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
-    [item] = training_for(employee=clerk)
+    [item] = standings_for(employee=clerk)
     assert item.state == TrainingState.OVERDUE
-    assert item.certificate is None
+    assert not item.certified
+    assert item.certificate == revoked
+    assert item.certificate_state == CertificateState.REVOKED
 
 
 def test_a_new_version_requiring_renewal_makes_the_holder_renew_by_its_date(
@@ -208,7 +215,7 @@ def test_a_new_version_requiring_renewal_makes_the_holder_renew_by_its_date(
     assign(clerk, policy)
     certify(clerk, policy)
     new_version(policy, renew_in=14)
-    [item] = training_for(employee=clerk)
+    [item] = standings_for(employee=clerk)
     assert item.state == TrainingState.TO_RENEW
     assert item.renew_by == days(14)
     assert item.certificate is not None
@@ -219,9 +226,10 @@ def test_after_the_renewal_date_an_earlier_certificate_no_longer_counts(shelf, c
     assign(clerk, policy, due_in=-30)
     certify(clerk, policy)
     new_version(policy, renew_in=-1)
-    [item] = training_for(employee=clerk)
+    [item] = standings_for(employee=clerk)
     assert item.state == TrainingState.OVERDUE
-    assert item.certificate is None
+    assert not item.certified
+    assert item.certificate_state == CertificateState.RENEWAL_LAPSED
 
 
 def test_a_new_version_keeping_earlier_certificates_leaves_the_holder_certified(
@@ -231,27 +239,28 @@ def test_a_new_version_keeping_earlier_certificates_leaves_the_holder_certified(
     assign(clerk, policy)
     certify(clerk, policy)
     new_version(policy, renew_in=None, renew=False)
-    [item] = training_for(employee=clerk)
+    [item] = standings_for(employee=clerk)
     assert item.state == TrainingState.CERTIFIED
 
 
-def test_certificate_standing_takes_the_earliest_renewal_of_later_versions():
-    versions = [
-        PolicyVersion(number=1, earlier_certificates="valid"),
-        PolicyVersion(number=2, earlier_certificates="renew", renew_by=days(30)),
-        PolicyVersion(number=3, earlier_certificates="renew", renew_by=days(5)),
-    ]
-    standing = certificate_standing(
-        certificate_version=1, policy_version=3, versions=versions, today=TODAY()
-    )
-    assert standing.counts and standing.renew_by == days(5)
-    standing = certificate_standing(
-        certificate_version=2, policy_version=3, versions=versions, today=TODAY()
-    )
-    assert standing.renew_by == days(5)
-    assert certificate_standing(
-        certificate_version=3, policy_version=3, versions=versions, today=TODAY()
-    ).counts
+def test_the_earliest_renewal_of_later_versions_sets_the_renewal_date(shelf, clerk):
+    policy = course(shelf)
+    assign(clerk, policy)
+    first = certify(clerk, policy)
+    new_version(policy, renew_in=30)
+    second = certify(clerk, policy, number=2)
+    new_version(policy, renew_in=5)
+    third = certify(clerk, policy, number=3)
+    [item] = standings_for(employee=clerk)
+    assert item.certificate == third and item.state == TrainingState.CERTIFIED
+    Certificate.objects.filter(pk=third.pk).update(revoked_at=timezone.now())
+    [item] = standings_for(employee=clerk)
+    assert item.certificate == second
+    assert (item.state, item.renew_by) == (TrainingState.TO_RENEW, days(5))
+    Certificate.objects.filter(pk=second.pk).update(revoked_at=timezone.now())
+    [item] = standings_for(employee=clerk)
+    assert item.certificate == first and item.renew_by == days(5)
+    assert set(accepted_certificates()) == {first}
 
 
 def test_inactive_assignments_and_unpublished_policies_are_not_listed(shelf, clerk):
@@ -262,7 +271,7 @@ def test_inactive_assignments_and_unpublished_policies_are_not_listed(shelf, cle
         assign(clerk, policy)
     Assignment.objects.filter(policy=left).update(is_active=False)
     gone.unpublish()
-    assert [item.policy.code for item in training_for(employee=clerk)] == [
+    assert [item.policy.code for item in standings_for(employee=clerk)] == [
         "SVC-2026-01"
     ]
 
@@ -290,7 +299,7 @@ def build_every_state(shelf, clerk) -> None:
 
 def test_items_are_sorted_by_urgency(shelf, clerk):
     build_every_state(shelf, clerk)
-    items = training_for(employee=clerk)
+    items = standings_for(employee=clerk)
     assert [(item.policy.code, item.state) for item in items] == [
         ("SVC-2026-04", TrainingState.OVERDUE),
         ("SVC-2026-05", TrainingState.TO_RENEW),
@@ -307,7 +316,7 @@ def test_in_progress_and_not_started_are_ordered_by_due_date(shelf, clerk):
     later = course(shelf, code="SVC-2026-01")
     assign(clerk, later, due_in=9)
     read(clerk, later.modules().first(), later)
-    codes = [item.policy.code for item in training_for(employee=clerk)]
+    codes = [item.policy.code for item in standings_for(employee=clerk)]
     assert codes == ["SVC-2026-02", "SVC-2026-01"]
 
 
@@ -442,13 +451,11 @@ def test_my_training_costs_a_fixed_number_of_queries(
 
 
 @pytest.mark.parametrize("count", [1, 10])
-def test_the_selector_costs_seven_queries(
-    shelf, clerk, count, django_assert_num_queries
-):
+def test_the_selector_costs_six_queries(shelf, clerk, count, django_assert_num_queries):
     for n in range(count):
         policy = course(shelf, code=f"SVC-2026-{n + 10:02d}")
         assign(clerk, policy)
         certify(clerk, policy)
-    with django_assert_num_queries(7):
-        items = training_for(employee=clerk)
+    with django_assert_num_queries(6):
+        items = standings_for(employee=clerk)
     assert len(items) == count

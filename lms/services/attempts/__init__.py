@@ -28,7 +28,8 @@ from lms.services.attempts.errors import (
 )
 from lms.services.attempts.grading import (
     DEADLINE_GRACE,
-    _draw,
+    attempt_draw,
+    attempt_late,
     attempt_save,
     attempt_start,
     attempt_submit,
@@ -37,24 +38,24 @@ from lms.services.attempts.grading import (
     review_visible,
 )
 from lms.services.attempts.rows import OwnedAttempt, PolicyRules, attempt_read
-from lms.services.attempts.status import AttemptStatus, attempt_status, local_time
+from lms.services.attempts.status import attempt_refusal, local_time
 
 __all__ = [
     "DEADLINE_GRACE",
     "PolicyRules",
-    "_draw",
     "local_time",
     "AnswersRejected",
     "AttemptError",
     "AttemptNotFound",
     "AttemptRefused",
-    "AttemptStatus",
     "OwnedAttempt",
+    "attempt_draw",
+    "attempt_late",
     "attempt_read",
+    "attempt_refusal",
     "attempt_save",
     "attempt_start",
     "attempts_close_expired",
-    "attempt_status",
     "attempt_submit",
     "grade",
     "review_visible",

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certificates.services import certificate_new
-from cms.models import PolicyPage, QuizPage
+from cms.models import PolicyPage
+from cms.quiz import Pool, quiz_pool
 from lms.models import Employee, QuizAttempt
-from lms.quiz import Pool, quiz_pool
-from lms.services.attempts import status as _status
+from lms.selectors.standing import standing_for
 from lms.services.attempts.errors import (
     AnswersRejected,
     AttemptError,
@@ -24,26 +24,26 @@ from lms.services.attempts.errors import (
 from lms.services.attempts.rows import (
     OwnedAttempt,
     PolicyRules,
-    _owned,
     _write_open,
     attempt_read,
 )
-from lms.services.attempts.status import local_time
+from lms.services.attempts.status import attempt_refusal, local_time
 
 # Network latency allowed after a deadline for a submission or a save.
 DEADLINE_GRACE = timedelta(seconds=30)
 _RANDOM = secrets.SystemRandom()
 
 
-def _draw(pool: Pool, count: int) -> list[list]:
-    """``count`` questions at random, each with its options shuffled (true/false
-    keeps "true", "false")."""
+def attempt_draw(*, pool: Pool, count: int) -> list[list]:
+    """``count`` questions of ``pool`` at random, each with its options
+    shuffled (unless its kind keeps them in order, as true/false does): what
+    an attempt stores as its ``draw``."""
     chosen = _RANDOM.sample(list(pool), min(count, len(pool)))
     draw = []
     for question_id in chosen:
         question = pool[question_id]
         option_ids = [option.id for option in question.options]
-        if question.kind != "true_false":
+        if not question.fixed_order:
             _RANDOM.shuffle(option_ids)
         draw.append([question_id, option_ids])
     return draw
@@ -54,34 +54,26 @@ def attempt_start(*, employee: Employee, policy: PolicyPage) -> QuizAttempt:
     """Start an attempt at ``policy``'s quiz, or return the one in progress.
 
     Raises :class:`AttemptRefused` (with a message, and ``opens_at`` or
-    ``certificate`` when they apply) when the employee may not start one now.
-    The number of queries does not depend on the number of questions.
+    ``certificate`` when they apply) when the employee may not start one now:
+    the refusal is :func:`attempt_refusal` of the employee's standing
+    (``lms.selectors.standing``), the same the quiz page shows. The number of
+    queries does not depend on the number of questions.
     """
     now = timezone.now()
     if not policy.live:
         raise AttemptRefused(_("This course is not published."), status=404)
-    status = _status.attempt_status(employee=employee, policy=policy)
-    if not status.assigned:
-        raise status.refusal(now=now)
-    open_attempt = status.open_attempt
-    if open_attempt is not None:
-        if open_attempt.version == policy.version:
-            return open_attempt
+    standing = standing_for(employee=employee, policy=policy, now=now)
+    if standing.assigned and standing.resumable is not None:
+        return standing.resumable
+    if standing.assigned and standing.open_attempt is not None:
         # Left open when the course changed materially: it can no longer be
         # graded (it would certify an old version). Close it ungraded.
-        QuizAttempt.objects.filter(pk=open_attempt.pk, submitted_at=None).update(
-            submitted_at=now
-        )
-    if refusal := status.refusal(now=now):
+        QuizAttempt.objects.filter(
+            pk=standing.open_attempt.pk, submitted_at=None
+        ).update(submitted_at=now)
+    if refusal := attempt_refusal(standing=standing, now=now):
         raise refusal
-    revision_id = (
-        QuizPage.objects.child_of(policy)
-        .live()
-        .values_list("live_revision_id", flat=True)
-        .first()
-    )
-    if revision_id is None:
-        raise AttemptRefused(_("This course has no quiz yet."))
+    revision_id = standing.quiz.live_revision_id
     pool = quiz_pool(revision_id=revision_id)
     deadline = None
     if policy.time_limit_minutes:
@@ -92,9 +84,9 @@ def attempt_start(*, employee: Employee, policy: PolicyPage) -> QuizAttempt:
                 employee=employee,
                 policy=policy,
                 version=policy.version,
-                number=status.attempts_used + 1,
+                number=standing.attempts_used + 1,
                 quiz_revision_id=revision_id,
-                draw=_draw(pool, policy.questions_per_attempt),
+                draw=attempt_draw(pool=pool, count=policy.questions_per_attempt),
                 started_at=now,
                 deadline=deadline,
             )
@@ -166,29 +158,23 @@ def grade(*, pool: Pool, draw: list, answers: dict[str, list[str]]) -> Decimal:
     )
 
 
-def _late(attempt: QuizAttempt, now: datetime) -> bool:
+def attempt_late(*, attempt: QuizAttempt, now: datetime) -> bool:
+    """Past the attempt's deadline and the grace: answers are no longer taken."""
     return attempt.deadline is not None and now > attempt.deadline + DEADLINE_GRACE
 
 
-def attempt_save(
-    *,
-    attempt_id: int | None = None,
-    employee: Employee | None = None,
-    answers: dict[str, list[str]],
-    owned: OwnedAttempt | None = None,
-) -> QuizAttempt:
+def attempt_save(*, owned: OwnedAttempt, answers: dict[str, list[str]]) -> QuizAttempt:
     """Keep ``answers`` on an attempt in progress (they replace the saved
     ones). A submitted attempt is returned unchanged; after the deadline
-    (plus the grace) nothing is saved: :class:`AttemptRefused`. The attempt
-    is ``employee``'s ``attempt_id``, or ``owned`` (:func:`attempt_read`)."""
-    owned = _owned(attempt_id, employee, owned)
+    (plus the grace) nothing is saved: :class:`AttemptRefused`. ``owned`` is
+    the attempt as :func:`attempt_read` read it for its owner."""
     attempt, policy = owned.attempt, owned.policy
     if not attempt.is_open:
         return attempt
     _check_current(attempt, policy)
     pool = quiz_pool(revision_id=attempt.quiz_revision_id)
     clean = _clean_answers(attempt, pool, answers)
-    if _late(attempt, timezone.now()):
+    if attempt_late(attempt=attempt, now=timezone.now()):
         raise AttemptRefused(
             _(
                 "Time is up: answers can no longer be saved. The answers saved "
@@ -204,11 +190,7 @@ def attempt_save(
 
 
 def attempt_submit(
-    *,
-    attempt_id: int | None = None,
-    employee: Employee | None = None,
-    answers: dict[str, list[str]] | None,
-    owned: OwnedAttempt | None = None,
+    *, owned: OwnedAttempt, answers: dict[str, list[str]] | None
 ) -> QuizAttempt:
     """Grade an attempt on the server and, if it passes, certify.
 
@@ -219,19 +201,17 @@ def attempt_submit(
     nothing changes). After the deadline plus :data:`DEADLINE_GRACE`, the
     answers saved in time are graded instead of ``answers``. The certificate
     is written with the grade, atomically. A fixed number of queries: the
-    attempt with its policy, then one write (PostgreSQL) or a transaction.
-    The attempt is ``employee``'s ``attempt_id``, or ``owned``
-    (:func:`attempt_read`, already read).
+    attempt with its policy (``owned``, read by :func:`attempt_read`), then
+    one write (PostgreSQL) or a transaction.
     """
     now = timezone.now()
-    owned = _owned(attempt_id, employee, owned)
     attempt, policy, employee = owned.attempt, owned.policy, owned.employee
     if not attempt.is_open:
         return attempt
     _check_current(attempt, policy)
     pool = quiz_pool(revision_id=attempt.quiz_revision_id)
     clean = _clean_answers(attempt, pool, answers or {})
-    if _late(attempt, now) or answers is None:
+    if attempt_late(attempt=attempt, now=now) or answers is None:
         clean = attempt.answers or {}
     attempt.answers = clean
     attempt.score = grade(pool=pool, draw=attempt.draw, answers=clean)

@@ -121,16 +121,6 @@ def attempt_read(
     return OwnedAttempt(attempt=attempt, policy=policy, employee=employee)
 
 
-def _owned(
-    attempt_id: int | None, employee: Employee | None, owned: OwnedAttempt | None
-) -> OwnedAttempt:
-    if owned is not None:
-        return owned
-    if attempt_id is None or employee is None:
-        raise TypeError("attempt_id and employee, or owned, are required")
-    return attempt_read(attempt_id=attempt_id, employee=employee)
-
-
 @functools.cache
 def _update_open_sql(using: str, fields: tuple[str, ...]) -> str:
     sets = ", ".join(f"{column(QuizAttempt, name, using)} = %s" for name in fields)

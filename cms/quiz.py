@@ -1,5 +1,11 @@
 """A quiz revision's question pool as plain data, cached per revision.
 
+The question format is ``cms``'s: :class:`cms.blocks.QuestionPoolBlock`
+defines the kinds of question and their fields, and this module reads what
+those blocks store, taking the kinds from the block definitions (which kinds
+take one answer, which keep their options in a fixed order) rather than from
+names repeated here. ``lms`` imports it to draw, show and grade attempts.
+
 Attempts draw from, show and grade against the quiz revision they were drawn
 from (``QuizAttempt.quiz_revision``). Revisions never change once written, so
 the pool read from one is cached under its id (the Django cache: shared by the
@@ -23,17 +29,15 @@ import json
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.utils.translation import gettext
 from wagtail.models import Revision
 
-SINGLE = "single"
-MULTIPLE = "multiple"
-TRUE_FALSE = "true_false"
-KINDS = (SINGLE, MULTIPLE, TRUE_FALSE)
-# True/false questions show these two options, always in this order.
-TRUE_FALSE_OPTIONS = ("true", "false")
+from cms.blocks import ChoiceQuestionBlock, QuestionPoolBlock, TrueFalseBlock
 
-_CACHE_KEY = "lms:quiz-pool:v1:{revision_id}"
+_POOL_BLOCK = QuestionPoolBlock()
+# The kinds of question, by the names the pool's blocks are stored under.
+KINDS = tuple(_POOL_BLOCK.child_blocks)
+
+_CACHE_KEY = "cms:quiz-pool:v2:{revision_id}"
 _CACHE_SECONDS = 60 * 60 * 24 * 7
 
 
@@ -50,11 +54,13 @@ class Question:
     before the attempt is submitted."""
 
     id: str
-    kind: str
+    kind: str  # the block's name in the pool (QuestionPoolBlock)
     text: str
     explanation: str
     weight: int
     options: tuple[Option, ...]
+    single_answer: bool = True  # one option is chosen (else any number)
+    fixed_order: bool = False  # options are shown as authored, never shuffled
 
     @property
     def option_ids(self) -> frozenset[str]:
@@ -63,10 +69,6 @@ class Question:
     @property
     def correct_ids(self) -> frozenset[str]:
         return frozenset(option.id for option in self.options if option.correct)
-
-    @property
-    def single_answer(self) -> bool:
-        return self.kind != MULTIPLE
 
     def option(self, option_id: str) -> Option:
         return next(option for option in self.options if option.id == option_id)
@@ -94,10 +96,11 @@ class ShownQuestion:
     kind: str
     text: str
     options: tuple[ShownOption, ...]
+    single_answer: bool = True
 
     @property
     def input_type(self) -> str:
-        return "checkbox" if self.kind == MULTIPLE else "radio"
+        return "radio" if self.single_answer else "checkbox"
 
 
 Pool = dict[str, Question]
@@ -116,44 +119,63 @@ def _opaque_option_id(question_id: str, text: str, taken: set[str]) -> str:
     return option_id
 
 
+def _fixed_options(block: TrueFalseBlock, value: dict) -> tuple[Option, ...]:
+    """A true/false question's two options, named by its choice block's
+    values, in the block's order; the stored ``correct`` is the true one."""
+    truth = value.get("correct")
+    return tuple(
+        Option(id=str(option_id), text="", correct=option_id == truth)
+        for option_id, _label in block.OPTIONS
+    )
+
+
+def _listed_options(question_id: str, value: dict) -> tuple[Option, ...]:
+    """A choice question's options as authored (a ``ListBlock`` of
+    ``OptionBlock``: ``{"type": "item", "value": {...}, "id": ...}``; an
+    older list of plain values has no ids)."""
+    options: list[Option] = []
+    taken: set[str] = set()
+    for item in value.get("options") or []:
+        if isinstance(item, dict) and item.get("type") == "item":
+            data, option_id = item.get("value") or {}, item.get("id")
+        else:
+            data, option_id = item or {}, None
+        text = str(data.get("text", ""))
+        option_id = str(option_id) if option_id else None
+        if not option_id or option_id in taken:
+            option_id = _opaque_option_id(question_id, text, taken)
+        taken.add(option_id)
+        options.append(
+            Option(id=option_id, text=text, correct=bool(data.get("correct")))
+        )
+    return tuple(options)
+
+
 def _question(raw: dict) -> Question | None:
-    kind = raw.get("type")
-    if kind not in KINDS or not raw.get("id"):
+    """The question a pool block stored (``{"type", "value", "id"}``), or
+    ``None`` for what is not a question of a known kind."""
+    block = _POOL_BLOCK.child_blocks.get(raw.get("type"))
+    if block is None or not raw.get("id"):
         return None
     value = raw.get("value") or {}
     question_id = str(raw["id"])
-    if kind == TRUE_FALSE:
-        truth = value.get("correct")
-        options = tuple(
-            Option(id=option_id, text="", correct=option_id == truth)
-            for option_id in TRUE_FALSE_OPTIONS
-        )
+    if isinstance(block, TrueFalseBlock):
+        options = _fixed_options(block, value)
+        single, fixed = True, True
+    elif isinstance(block, ChoiceQuestionBlock):
+        options = _listed_options(question_id, value)
+        single, fixed = block.single, False
     else:
-        options_list: list[Option] = []
-        taken: set[str] = set()
-        for item in value.get("options") or []:
-            # ListBlock items: {"type": "item", "value": {...}, "id": ...}; an
-            # older list of plain values has no ids.
-            if isinstance(item, dict) and item.get("type") == "item":
-                data, option_id = item.get("value") or {}, item.get("id")
-            else:
-                data, option_id = item or {}, None
-            text = str(data.get("text", ""))
-            option_id = str(option_id) if option_id else None
-            if not option_id or option_id in taken:
-                option_id = _opaque_option_id(question_id, text, taken)
-            taken.add(option_id)
-            options_list.append(
-                Option(id=option_id, text=text, correct=bool(data.get("correct")))
-            )
-        options = tuple(options_list)
+        return None
     return Question(
         id=question_id,
-        kind=kind,
+        kind=block.name,
         text=str(value.get("text", "")),
         explanation=str(value.get("explanation") or ""),
         weight=max(int(value.get("weight") or 1), 1),
         options=options,
+        single_answer=single,
+        fixed_order=fixed,
     )
 
 
@@ -199,10 +221,20 @@ def quiz_pool(*, revision_id: int) -> Pool:
 
 
 def option_text(question: Question, option: Option) -> str:
-    """An option's text in the current language (true/false are labels)."""
-    if question.kind == TRUE_FALSE:
-        return gettext("True") if option.id == "true" else gettext("False")
+    """An option's text in the current language (a true/false question's
+    options are its choice block's labels)."""
+    if question.fixed_order and not option.text:
+        labels = dict(_POOL_BLOCK.child_blocks[question.kind].OPTIONS)
+        return str(labels.get(option.id, option.id))
     return option.text
+
+
+def page_pool(quiz) -> Pool:
+    """The questions of a quiz page (``cms.QuizPage``) as published (its
+    live revision), or as saved when it has never been published."""
+    if quiz.live_revision_id:
+        return quiz_pool(revision_id=quiz.live_revision_id)
+    return pool_from_content({"questions": quiz.questions.raw_data})
 
 
 def questions_shown(
@@ -221,6 +253,7 @@ def questions_shown(
                 id=question.id,
                 kind=question.kind,
                 text=question.text,
+                single_answer=question.single_answer,
                 options=tuple(
                     ShownOption(
                         id=option_id,
