@@ -39,10 +39,12 @@ def certificate_new(
     """The certificate of a passed attempt (``lms.QuizAttempt``) of ``policy``
     (``cms.PolicyPage``, or any object with its ``pk``, ``code``, ``title``
     and ``certificate_validity_months``) for ``employee`` (``lms.Employee``),
-    not yet saved:
-    a new serial, the expiry from the policy's validity, and copies of the
-    holder's name and number and the policy's code and title, so that the
-    certificate shows what was certified after a rename."""
+    not yet saved (``lms.services.attempts.attempt_submit`` writes it in the
+    statement or transaction that grades the attempt, so a pass and its
+    certificate commit together): a new serial, the expiry from the policy's
+    validity, and copies of the holder's name and number and the policy's
+    code and title, so that the certificate shows what was certified after a
+    rename."""
     issued_at = issued_at or timezone.now()
     months = policy.certificate_validity_months
     return Certificate(
@@ -58,17 +60,3 @@ def certificate_new(
         policy_code=policy.code,
         policy_title=policy.title,
     )
-
-
-def certificate_issue(**fields: Any) -> Certificate:
-    """Issue (save) the certificate :func:`certificate_new` makes of the same
-    keyword arguments.
-
-    ``lms.services.attempts.attempt_submit`` writes the same row itself, in
-    the statement or transaction that grades the attempt, so a pass and its
-    certificate commit together. ``Certificate.attempt`` is one-to-one: a
-    second certificate for the same attempt fails at the database.
-    """
-    certificate = certificate_new(**fields)
-    certificate.save(force_insert=True)
-    return certificate

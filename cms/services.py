@@ -85,8 +85,3 @@ def policy_version_publish(
             revision.content["material_change"] = False
             revision.save(update_fields=["content"])
     return created
-
-
-def policy_version_number(*, policy: PolicyPage) -> int:
-    """The policy's current version, from the versions table."""
-    return policy.versions.aggregate(number=Max("number"))["number"] or policy.version

@@ -1,4 +1,6 @@
-"""Issuing a certificate (``certificates.services.certificate_issue``)."""
+"""Issuing a certificate: ``certificates.services.certificate_new`` makes the
+row that the grading statement writes with a pass
+(``lms.services.attempts.attempt_submit``)."""
 
 from __future__ import annotations
 
@@ -10,10 +12,10 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from certificates.models import Certificate
-from certificates.services import add_months, certificate_issue
+from certificates.services import add_months, certificate_new
 from cms.models import PolicyPage
-from lms.services.attempts import attempt_start
-from tests.lms.test_attempts import build_course, enrol, pool
+from lms.services.attempts import attempt_read, attempt_start, attempt_submit
+from tests.lms.test_attempts import build_course, enrol, pool, right_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -26,17 +28,17 @@ def _attempt(**fields):
     return policy, employee, attempt_start(employee=employee, policy=policy)
 
 
-def test_a_certificate_copies_the_holder_and_the_policy_as_they_are_at_issue():
-    policy, employee, attempt = _attempt(certificate_validity_months=24)
-    issued = datetime.datetime(2026, 3, 10, 9, 30, tzinfo=SHANGHAI)
+def _pass(employee, attempt):
+    owned = attempt_read(attempt_id=attempt.pk, employee=employee)
+    return attempt_submit(owned=owned, answers=right_answers(attempt))
 
-    certificate = certificate_issue(
-        employee=employee,
-        policy=policy,
-        attempt=attempt,
-        score=Decimal("90.00"),
-        issued_at=issued,
-    )
+
+def test_a_certificate_copies_the_holder_and_the_policy_as_they_are_at_issue(clock):
+    issued = datetime.datetime(2026, 3, 10, 9, 30, tzinfo=SHANGHAI)
+    clock.now = issued
+    policy, employee, attempt = _attempt(certificate_validity_months=24)
+
+    certificate = _pass(employee, attempt).certificate
     employee.name = "改名"
     employee.save()
     PolicyPage.objects.filter(pk=policy.pk).update(title="Renamed")
@@ -49,7 +51,7 @@ def test_a_certificate_copies_the_holder_and_the_policy_as_they_are_at_issue():
         policy.title,
     )
     assert certificate.version == attempt.version
-    assert certificate.score == Decimal("90.00")
+    assert certificate.score == Decimal("100.00")
     assert certificate.issued_at == issued
     assert certificate.expires_at == datetime.datetime(
         2028, 3, 10, 9, 30, tzinfo=SHANGHAI
@@ -60,9 +62,7 @@ def test_a_certificate_copies_the_holder_and_the_policy_as_they_are_at_issue():
 def test_a_policy_without_validity_issues_certificates_that_do_not_expire():
     policy, employee, attempt = _attempt(certificate_validity_months=None)
 
-    certificate = certificate_issue(
-        employee=employee, policy=policy, attempt=attempt, score=Decimal("100")
-    )
+    certificate = _pass(employee, attempt).certificate
 
     assert certificate.expires_at is None
     assert Certificate.objects.valid().filter(pk=certificate.pk).exists()
@@ -85,16 +85,17 @@ def test_validity_counts_calendar_months_on_the_local_calendar(issued, months, e
     )
 
 
-def test_an_attempt_yields_at_most_one_certificate_even_when_asked_twice():
+def test_the_database_refuses_a_second_certificate_for_one_attempt():
+    """The last guard of "one pass, one certificate": whatever the code
+    does, ``Certificate.attempt`` is one-to-one."""
     policy, employee, attempt = _attempt()
-    certificate_issue(
+    _pass(employee, attempt)
+    again = certificate_new(
         employee=employee, policy=policy, attempt=attempt, score=Decimal(100)
     )
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        certificate_issue(
-            employee=employee, policy=policy, attempt=attempt, score=Decimal(100)
-        )
+        again.save(force_insert=True)
 
     assert Certificate.objects.count() == 1
 
