@@ -4,11 +4,12 @@ PostgreSQL only (skipped, with the reason printed, without it). ``run(ctx)``:
 
 1. creates the scratch database ``rollout_bench_quiz``, migrates it and fills it
    in a subprocess (``python -m bench.quiz_load prepare N FILE``): a small org
-   tree, one published policy (one module, a quiz of 30 questions drawing 10),
+   tree, one policy imported and published like any other
+   (``bench.courses``: one module, a quiz of 30 questions drawing 10),
    N employees with logins, assignments, module progress and ONE open attempt
    each (the first started with ``attempt_start``, the others bulk-created with
    the same shape: the live quiz revision and a draw made by the service's
-   ``_draw``), a database session and a CSRF secret each. FILE gets one line
+   ``attempt_draw``), a database session and a CSRF secret each. FILE gets one line
    per attempt: id, expected outcome, cookies, form body (10 answers; about
    60 % passes);
 2. for each gunicorn configuration of ``CONFIGS``: serves ``bench.bare_wsgi``
@@ -652,7 +653,9 @@ def prepare(staff: int, path: str) -> dict:
     from django.utils.crypto import get_random_string
     from django.utils.timezone import localdate
 
+    from bench.courses import bench_course
     from cms.models import ModulePage
+    from cms.quiz import quiz_pool
     from lms.models import (
         Assignment,
         Employee,
@@ -662,9 +665,7 @@ def prepare(staff: int, path: str) -> dict:
         QuizAttempt,
         User,
     )
-    from lms.quiz import quiz_pool
-    from lms.services.attempts import _draw, attempt_start
-    from tests.factories import catalogue, course
+    from lms.services.attempts import attempt_draw, attempt_start
 
     start = time.perf_counter()
     rng = random.Random(7)
@@ -683,8 +684,7 @@ def prepare(staff: int, path: str) -> dict:
         for i in range(4)
     ]
     position = Position.objects.create(code="counter", name="counter")
-    policy = course(
-        catalogue(),
+    policy = bench_course(
         code="BENCH-QUIZ",
         questions=QUESTIONS,
         draw=DRAW,
@@ -745,7 +745,7 @@ def prepare(staff: int, path: str) -> dict:
                 version=sample.version,
                 number=sample.number,
                 quiz_revision_id=sample.quiz_revision_id,
-                draw=_draw(pool, policy.questions_per_attempt),
+                draw=attempt_draw(pool=pool, count=policy.questions_per_attempt),
                 started_at=now,
                 deadline=sample.deadline,
             )

@@ -75,7 +75,7 @@ def demo_policies_seed(
                 f"The demo policy {path.name} was refused.\n{error.message()}"
             ) from error
         seeded.results.append(result)
-        seeded.published += _publish(result, user=approver)
+        seeded.published += publish_imported(result, user=approver)
     return seeded
 
 
@@ -105,7 +105,7 @@ def demo_catalogue_ensure(*, user: Any = None) -> tuple[CatalogPage, bool]:
     return catalogue, created
 
 
-def _publish(result: ImportResult, *, user: Any) -> int:
+def publish_imported(result: ImportResult, *, user: Any = None) -> int:
     """Publish the pages with something unpublished: children first, so that
     the policy's publication finds its live modules and quiz."""
     ordered = [o for o in result.pages if o.kind != "policy"] + [
