@@ -30,6 +30,7 @@ from lms.services.attempts import (
     attempt_submit,
 )
 from tests.lms.test_attempts import build_course, enrol, pool, wrong_answers
+from tests.lms.test_training import certify
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,12 @@ def signed_in(employee) -> Client:
     client = Client()
     client.force_login(employee.user)
     return client
+
+
+def fail_once(employee, policy) -> QuizAttempt:
+    attempt = attempt_start(employee=employee, policy=policy)
+    owned = attempt_read(attempt_id=attempt.pk, employee=employee)
+    return attempt_submit(owned=owned, answers=wrong_answers(attempt))
 
 
 def pass_quiz(employee, policy):
@@ -105,35 +112,12 @@ def test_after_a_change_requiring_renewal_both_screens_ask_for_the_new_modules()
 
 
 def _certificate(employee, policy, *, version, number, expires_in=None, revoked=False):
-    now = timezone.now()
-    attempt = QuizAttempt.objects.create(
-        employee=employee,
-        policy=policy,
-        version=version,
-        number=number,
-        quiz_revision=policy.quiz().live_revision,
-        draw=[],
-        started_at=now,
-        submitted_at=now,
-        score=100,
-        passed=True,
+    certificate = certify(
+        employee, policy, version=version, number=number, expires_in=expires_in
     )
-    return Certificate.objects.create(
-        employee=employee,
-        policy=policy,
-        version=version,
-        attempt=attempt,
-        score=100,
-        issued_at=now,
-        expires_at=now + datetime.timedelta(days=expires_in)
-        if expires_in is not None
-        else None,
-        revoked_at=now if revoked else None,
-        holder_name=employee.name,
-        employee_no=employee.employee_no,
-        policy_code=policy.code,
-        policy_title=policy.title,
-    )
+    if revoked:
+        Certificate.objects.filter(pk=certificate.pk).update(revoked_at=timezone.now())
+    return certificate
 
 
 def _version(policy, number, *, earlier, renew_in):
@@ -226,9 +210,7 @@ def test_an_accepted_earlier_certificate_wins_over_a_revoked_newer_one():
 def test_the_wait_after_a_failed_attempt_refuses_until_it_ends():
     policy = build_course(questions=pool(2), attempt_wait_minutes=30, max_attempts=3)
     employee = enrol(policy)
-    attempt = attempt_start(employee=employee, policy=policy)
-    owned = attempt_read(attempt_id=attempt.pk, employee=employee)
-    attempt_submit(owned=owned, answers=wrong_answers(attempt))
+    fail_once(employee, policy)
     standing = standing_for(employee=employee, policy=policy)
     opens_at = standing.opens_at
     assert opens_at is not None and opens_at.second == 0
@@ -266,9 +248,7 @@ def test_refusals_in_order_of_what_the_employee_must_do_first():
 def test_the_wait_is_announced_on_my_training_and_the_result_page():
     policy = build_course(questions=pool(2), attempt_wait_minutes=30, max_attempts=3)
     employee = enrol(policy)
-    attempt = attempt_start(employee=employee, policy=policy)
-    owned = attempt_read(attempt_id=attempt.pk, employee=employee)
-    attempt_submit(owned=owned, answers=wrong_answers(attempt))
+    attempt = fail_once(employee, policy)
     client = signed_in(employee)
 
     my_training = client.get("/my/").content.decode()
