@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_q",
+    "csp",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
+    "config.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -228,8 +232,51 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # --- Security -----------------------------------------------------------------
 HTTPS = env_bool("DJANGO_HTTPS", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview sets SAMEORIGIN on its own views
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# No page of ours asks for these; nothing embedded in one may either.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), fullscreen=(self)"
+)
+# Content-Security-Policy (django-csp; config/security.py, decision 13). The
+# site runs no inline script or style: its own origin only, and a nonce for a
+# template that must inline a script ({{ request.csp_nonce }}). Embedded media
+# from elsewhere (an intranet video server) is allowed by DJANGO_CSP_MEDIA_ORIGINS.
+CSP_MEDIA_ORIGINS = env_list("DJANGO_CSP_MEDIA_ORIGINS", "")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *CSP_MEDIA_ORIGINS],
+        "media-src": [SELF, *CSP_MEDIA_ORIGINS],
+        "frame-src": [SELF, *CSP_MEDIA_ORIGINS],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The Wagtail admin (under CSP_ADMIN_PREFIX) replaces these directives of the
+# site's: its panels and date pickers still render inline scripts (Wagtail
+# puts no nonce on them, so none may be listed here: a nonce turns
+# 'unsafe-inline' off), its widgets set inline styles, image uploads preview
+# through blob: URLs, and it frames its own page preview.
+CSP_ADMIN_PREFIX = "/admin/"
+CSP_ADMIN_DIRECTIVES = {
+    "script-src": [SELF, UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:", *CSP_MEDIA_ORIGINS],
+    "media-src": [SELF, "blob:", *CSP_MEDIA_ORIGINS],
+    "frame-ancestors": [SELF],
+}
 if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

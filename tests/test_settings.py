@@ -141,3 +141,135 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+# --- Security headers and the session cookie in production ------------------------
+
+HEADERS_PROBE = """
+import json
+import django
+django.setup()
+from django.conf import settings as s
+from django.test import Client
+from django.test.utils import override_settings
+plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+found = {"session": [s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY,
+                     s.SESSION_COOKIE_SAMESITE]}
+with override_settings(STORAGES={**s.STORAGES, "staticfiles": plain}):
+    for path in ("/accounts/login/", "/admin/"):
+        response = Client().get(path, secure=True)
+        found[path] = {
+            "status": response.status_code,
+            "headers": dict(response.headers),
+            "cookies": {k: dict(v) for k, v in response.cookies.items()},
+        }
+print(json.dumps(found))
+"""
+
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": "p" * 60,
+    "DJANGO_SITE_URL": "https://academy.example.cn",
+    "DJANGO_ALLOWED_HOSTS": "testserver,academy.example.cn",
+}
+
+
+def csp_directives(header: str) -> dict[str, list[str]]:
+    directives = {}
+    for part in header.split(";"):
+        name, *values = part.split()
+        directives[name] = values
+    return directives
+
+
+@pytest.fixture(scope="module")
+def production_responses(tmp_path_factory) -> dict:
+    """The sign-in page and the admin's door, answered with production settings
+    (no DEBUG, HTTPS) in a fresh process; neither needs a database table."""
+    result = run(
+        ["-c", HEADERS_PROBE],
+        DJANGO_VAR_DIR=str(tmp_path_factory.mktemp("var")),
+        **PRODUCTION,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/admin/"])
+def test_production_responses_carry_the_security_headers(production_responses, path):
+    headers = production_responses[path]["headers"]
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    permissions = headers["Permissions-Policy"]
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert f"{feature}=()" in permissions
+    csp = csp_directives(headers["Content-Security-Policy"])
+    assert csp["default-src"] == ["'self'"]
+    assert csp["object-src"] == ["'none'"]
+    assert csp["base-uri"] == ["'self'"]
+    assert csp["form-action"] == ["'self'"]
+
+
+def test_the_site_allows_no_inline_script_or_style_and_no_framing(
+    production_responses,
+):
+    login = production_responses["/accounts/login/"]
+    assert login["status"] == 200
+    csp = csp_directives(login["headers"]["Content-Security-Policy"])
+    assert csp["script-src"] == ["'self'"]  # a nonce only when a page asks for one
+    assert csp["style-src"] == ["'self'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-eval'" not in login["headers"]["Content-Security-Policy"]
+
+
+def test_the_admin_policy_allows_what_wagtail_needs_and_no_more(production_responses):
+    admin = production_responses["/admin/"]
+    assert admin["status"] == 302  # to the admin's sign-in
+    csp = csp_directives(admin["headers"]["Content-Security-Policy"])
+    assert csp["script-src"] == ["'self'", "'unsafe-inline'"]
+    assert csp["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert "blob:" in csp["img-src"]
+    assert csp["frame-ancestors"] == ["'self'"]  # its own page preview
+    assert csp["connect-src"] == ["'self'"]
+    assert "'unsafe-eval'" not in admin["headers"]["Content-Security-Policy"]
+
+
+def test_production_cookies_are_secure_httponly_and_lax(production_responses):
+    assert production_responses["session"] == [True, True, "Lax"]
+    csrf = production_responses["/accounts/login/"]["cookies"]["csrftoken"]
+    assert csrf["secure"] is True
+    assert csrf["samesite"] == "Lax"
+
+
+@pytest.mark.django_db
+def test_signing_in_sets_an_httponly_lax_session_cookie(client):
+    from tests.factories import UserFactory
+
+    UserFactory(username="D1234567", password="s3cret-pass")
+    response = client.post(
+        "/accounts/login/", {"username": "D1234567", "password": "s3cret-pass"}
+    )
+    assert response.status_code == 302
+    cookie = response.cookies["sessionid"]
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+
+
+def test_a_nonce_is_added_only_for_a_page_that_inlines_a_script(rf):
+    from django.http import HttpResponse
+
+    from config.security import ContentSecurityPolicyMiddleware
+
+    def page(request):
+        return HttpResponse(f'<script nonce="{request.csp_nonce}"></script>')
+
+    request = rf.get("/my/")
+    response = ContentSecurityPolicyMiddleware(page)(request)
+    csp = csp_directives(response.headers["Content-Security-Policy"])
+    assert csp["script-src"] == ["'self'", f"'nonce-{request.csp_nonce}'"]
+    plain = ContentSecurityPolicyMiddleware(lambda r: HttpResponse("ok"))(rf.get("/"))
+    assert csp_directives(plain.headers["Content-Security-Policy"])["script-src"] == [
+        "'self'"
+    ]
