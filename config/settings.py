@@ -308,3 +308,21 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 # No third-party avatar requests (staff privacy; closed networks).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILADMIN_USER_LOGIN_FORM = "lms.forms.EmployeeNumberLoginForm"
+
+# --- Certificates ---------------------------------------------------------------
+# A font with Chinese glyphs, embedded (as a subset) in every certificate PDF;
+# Debian's fonts-wqy-microhei by default. Missing: reportlab's built-in CID font
+# (not embedded) and a system check warning (certificates.W001).
+CERTIFICATE_FONT = os.environ.get(
+    "DJANGO_CERTIFICATE_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+)
+CERTIFICATE_ISSUER = os.environ.get("DJANGO_CERTIFICATE_ISSUER", "Rollout Academy")
+# Which certificates count, as a Q over Certificate rows at a moment: the rule
+# of the organisation-aware app (a policy's later versions may require renewal).
+CERTIFICATE_ACCEPTED = "lms.selectors.standing.certificate_accepted"
+# Verification misses (unknown or mistyped serials) allowed per client address
+# in VERIFY_WINDOW seconds, against enumeration.
+CERTIFICATE_VERIFY_MISSES = int(
+    os.environ.get("DJANGO_CERTIFICATE_VERIFY_MISSES", "20")
+)
+CERTIFICATE_VERIFY_WINDOW = 600

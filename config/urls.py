@@ -8,6 +8,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from config.api import api, docs_view
 from lms.forms import EmployeeNumberLoginForm
 
 urlpatterns = [
@@ -24,6 +25,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("my/", include("lms.urls")),
+    path("certificates/", include("certificates.urls")),
+    path("api/v1/docs", docs_view, name="api_docs"),
+    path("api/v1/", api.urls),
     # Pages name the icon; this answers clients that ask for the old address.
     path(
         "favicon.ico",

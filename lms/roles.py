@@ -56,6 +56,7 @@ _ORG_WRITE = [
     for model in ("orgunit", "position", "employee", "managerscope", "importjob")
     for verb in ("add", "change", "delete", "view")
 ] + ["lms.run_import"]
+_CERTIFICATES = ["certificates.view_certificate", "certificates.revoke_certificate"]
 _USERS = [
     "lms.add_user",
     "lms.change_user",
@@ -77,9 +78,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cms.decide_material_change",
         "lms.view_position",
         "lms.view_orgunit",
+        *_CERTIFICATES,
     ],
-    MANAGER: [_ADMIN, *_ORG_READ],
-    LAUNCH_OFFICER: [_ADMIN, *_ORG_READ],
+    MANAGER: [_ADMIN, *_ORG_READ, "certificates.view_certificate"],
+    LAUNCH_OFFICER: [_ADMIN, *_ORG_READ, "certificates.view_certificate"],
     ADMINISTRATOR: [
         _ADMIN,
         *_MEDIA,
@@ -87,6 +89,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cms.decide_material_change",
         *_ORG_WRITE,
         *_USERS,
+        *_CERTIFICATES,
     ],
 }
 

@@ -16,6 +16,16 @@ SCHEDULES = {
         5,
         "close_expired_attempts",
     ),
+    gettext_noop("Render certificate PDFs a lost task left unrendered"): (
+        "lms.tasks.certificates_render",
+        5,
+        "certificates_sweep",
+    ),
+    gettext_noop("Give assignments of expired certificates a new due date"): (
+        "lms.tasks.assignments_reopen_expired",
+        60 * 24,
+        "certificates_sweep",
+    ),
 }
 
 

@@ -7,7 +7,7 @@ leaves no task behind.
 
 from __future__ import annotations
 
-from lms.services import assignments, attempts
+from lms.services import assignments, attempts, certificates
 from lms.services.imports import jobs
 
 
@@ -42,3 +42,14 @@ def attempts_close_expired() -> int:
     """Grade the attempts left open past their deadline (scheduled every few
     minutes: ``lms.schedules``)."""
     return attempts.attempts_close_expired()
+
+
+def certificates_render() -> int:
+    """Render the PDFs of the certificates not rendered yet (after passes, and
+    every few minutes as a sweep: ``lms.schedules``)."""
+    return certificates.certificates_render()
+
+
+def assignments_reopen_expired() -> int:
+    """Give assignments whose certificate expired a new due date (daily)."""
+    return certificates.assignments_reopen_expired()

@@ -1,10 +1,16 @@
 from django.urls import path
 
-from lms.views import account, quiz, training
+from lms.views import account, certificates, quiz, training
 
 urlpatterns = [
     path("", training.my_training, name="my_training"),
     path("account/", account.my_account, name="my_account"),
+    path("certificates/", certificates.my_certificates, name="my_certificates"),
+    path(
+        "certificates/<str:serial>/pdf/",
+        certificates.my_certificate_pdf,
+        name="my_certificate_pdf",
+    ),
     path("modules/<int:page_id>/done/", training.module_done, name="module_done"),
     path("quiz/<int:policy_id>/start/", quiz.quiz_start, name="quiz_start"),
     path("attempts/<int:pk>/", quiz.quiz_attempt, name="quiz_attempt"),

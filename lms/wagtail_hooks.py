@@ -11,7 +11,7 @@ from wagtail import hooks
 from wagtail.admin.site_summary import SummaryItem
 
 from cms.models import ModulePage, PolicyPage, QuizPage
-from lms.admin import stats
+from lms.admin import certificates, stats
 from lms.admin.choosers import org_unit_chooser_viewset, user_chooser_viewset
 from lms.admin.viewsets import OrganisationViewSetGroup
 from lms.selectors import admin_summary
@@ -107,3 +107,13 @@ def quiz_stats_header_button(page, user, view_name=None, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def quiz_stats_listing_button(page, user, next_url=None):
     return stats.quiz_stats_buttons(page, user)
+
+
+@hooks.register("register_admin_urls")
+def register_certificate_urls():
+    return certificates.urlpatterns
+
+
+@hooks.register("register_admin_menu_item")
+def register_certificates_menu_item():
+    return certificates.certificates_menu_item()

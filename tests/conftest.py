@@ -10,6 +10,7 @@ import pytest
 from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
+from certificates.models import Certificate
 from lms.models import ImportJob
 from tests import factories
 
@@ -70,13 +71,16 @@ def positions(db) -> dict[str, object]:
 
 @pytest.fixture(autouse=True)
 def private_dir(monkeypatch, tmp_path) -> Path:
-    """Uploaded HR files go to a temporary directory. The file field took its
-    storage when the model loaded, so it is pointed there directly."""
+    """Uploaded HR files and certificate PDFs go to a temporary directory. The
+    file fields took their storage when the models loaded, so they are
+    pointed there directly."""
     location = tmp_path / "private"
-    field = ImportJob._meta.get_field("file")
-    monkeypatch.setattr(
-        field, "storage", FileSystemStorage(location=location, base_url=None)
-    )
+    storage = FileSystemStorage(location=location, base_url=None)
+    for field in (
+        ImportJob._meta.get_field("file"),
+        Certificate._meta.get_field("pdf"),
+    ):
+        monkeypatch.setattr(field, "storage", storage)
     return location
 
 

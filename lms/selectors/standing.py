@@ -324,15 +324,18 @@ def _certificate_state(
     return CertificateState.RENEWAL_LAPSED
 
 
-def _children_by_policy(model, policies: dict[int, PolicyPage], **defer) -> dict:
-    """The live children of type ``model`` of each policy, in page order."""
+def _children_by_policy(
+    model, policies: dict[int, PolicyPage], *, defer: tuple[str, ...] = ()
+) -> dict[int, list]:
+    """The live children of type ``model`` of each policy, in page order (one
+    query; ``defer``: the heavy fields the lists do not show)."""
     by_path = {policy.path: policy.pk for policy in policies.values()}
     children = Q(pk__in=[])
     for policy in policies.values():
         children |= Q(path__startswith=policy.path, depth=policy.depth + 1)
     found: dict[int, list] = {pk: [] for pk in policies}
     queryset = model.objects.live().filter(children).order_by("path")
-    for page in queryset.defer(*defer.get("fields", ())):
+    for page in queryset.defer(*defer):
         found[by_path[page.path[: -model.steplen]]].append(page)
     return found
 
@@ -371,8 +374,8 @@ def standings_for(
         return []
     ids = list(chosen)
 
-    modules = _children_by_policy(ModulePage, chosen, fields=("body",))
-    quizzes = _children_by_policy(QuizPage, chosen, fields=("questions",))
+    modules = _children_by_policy(ModulePage, chosen, defer=("body",))
+    quizzes = _children_by_policy(QuizPage, chosen, defer=("questions",))
     current = Q(pk__in=[])
     for policy in chosen.values():
         current |= Q(policy_id=policy.pk, version=policy.version)

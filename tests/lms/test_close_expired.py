@@ -134,13 +134,17 @@ def test_the_command_says_how_many_it_closed(clock):
     assert out.getvalue().strip() == "1 attempt(s) closed."
 
 
-def test_the_schedule_exists_after_migrate_and_syncing_is_idempotent():
-    (name,) = SCHEDULES
-    schedule = Schedule.objects.get(name=name)
-    assert schedule.func == "lms.tasks.attempts_close_expired"
-    assert schedule.schedule_type == Schedule.MINUTES and schedule.minutes == 5
+def test_the_schedules_exist_after_migrate_and_syncing_is_idempotent():
+    expected = {
+        "lms.tasks.attempts_close_expired": 5,
+        "lms.tasks.certificates_render": 5,
+        "lms.tasks.assignments_reopen_expired": 60 * 24,
+    }
+    schedules = Schedule.objects.filter(name__in=SCHEDULES)
+    assert {s.func: s.minutes for s in schedules} == expected
+    assert {s.schedule_type for s in schedules} == {Schedule.MINUTES}
 
     schedules_sync()
     schedules_sync()
 
-    assert Schedule.objects.filter(name=name).count() == 1
+    assert Schedule.objects.filter(name__in=SCHEDULES).count() == len(expected)

@@ -198,13 +198,17 @@ def test_a_certificate_expiring_within_30_days_is_expiring_soon(shelf, clerk):
 def test_an_expired_or_revoked_certificate_no_longer_counts(shelf, clerk):
     policy = course(shelf)
     assign(clerk, policy, due_in=-1)
-    certify(clerk, policy, expires_in=-1)
-    revoked = certify(clerk, policy, number=2)
-    Certificate.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+    certificate = certify(clerk, policy, expires_in=-1)
+    [item] = standings_for(employee=clerk)
+    assert item.state == TrainingState.OVERDUE and not item.certified
+    assert item.certificate_state == CertificateState.EXPIRED
+    Certificate.objects.filter(pk=certificate.pk).update(
+        revoked_at=timezone.now(), expires_at=None
+    )
     [item] = standings_for(employee=clerk)
     assert item.state == TrainingState.OVERDUE
     assert not item.certified
-    assert item.certificate == revoked
+    assert item.certificate == certificate
     assert item.certificate_state == CertificateState.REVOKED
 
 

@@ -15,7 +15,7 @@ from certificates.services import certificate_new
 from cms.models import PolicyPage
 from cms.quiz import Pool, quiz_pool
 from lms.models import Employee, QuizAttempt
-from lms.selectors.standing import standing_for
+from lms.selectors.standing import CertificateState, standing_for
 from lms.services.attempts.errors import (
     AnswersRejected,
     AttemptError,
@@ -28,6 +28,10 @@ from lms.services.attempts.rows import (
     attempt_read,
 )
 from lms.services.attempts.status import attempt_refusal, local_time
+from lms.services.certificates import (
+    certificate_renewal_start,
+    certificates_render_soon,
+)
 
 # Network latency allowed after a deadline for a submission or a save.
 DEADLINE_GRACE = timedelta(seconds=30)
@@ -73,6 +77,12 @@ def attempt_start(*, employee: Employee, policy: PolicyPage) -> QuizAttempt:
         ).update(submitted_at=now)
     if refusal := attempt_refusal(standing=standing, now=now):
         raise refusal
+    renewing = standing.certificate
+    if (
+        standing.certificate_state == CertificateState.EXPIRED
+        and renewing.version == policy.version
+    ):
+        certificate_renewal_start(certificate=renewing, at=now)
     revision_id = standing.quiz.live_revision_id
     pool = quiz_pool(revision_id=revision_id)
     deadline = None
@@ -232,6 +242,8 @@ def attempt_submit(
     if not graded:
         # Another request graded it first: its result is the result.
         return attempt_read(attempt_id=attempt.pk, employee=owned.employee).attempt
+    if certificate is not None:
+        transaction.on_commit(certificates_render_soon)
     return attempt
 
 
