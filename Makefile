@@ -6,7 +6,7 @@ PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve migrate demo messages compilemessages test lint fmt bench check clean
+.PHONY: help install install-e2e run serve migrate demo messages compilemessages test e2e lint fmt bench check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -20,6 +20,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	@touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the project with its dev tools
+
+E2E_STAMP := $(VENV)/.installed-e2e
+
+# Playwright drives Debian's Chromium (apt-get install chromium): it never
+# downloads a browser of its own.
+$(E2E_STAMP): $(STAMP) pyproject.toml
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e ".[dev,e2e]"
+	@touch $(E2E_STAMP)
+
+install-e2e: $(E2E_STAMP)  ## install the browser journeys' tools (Playwright, axe-core)
 
 compilemessages: $(STAMP)  ## compile the translation catalogues (pure Python, no gettext needed)
 	$(BIN)/python manage.py compile_translations
@@ -41,6 +51,10 @@ run: install compilemessages migrate demo  ## set up everything and serve the ap
 
 test: install compilemessages  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+e2e: install-e2e compilemessages  ## browser journeys on a scratch database (needs chromium); screenshots in var/e2e/
+	@command -v chromium >/dev/null || { echo "make e2e needs Chromium: apt-get install chromium fonts-wqy-microhei"; exit 3; }
+	$(BIN)/python -m pytest -c tests/e2e/pytest.ini tests/e2e $(E2E_ARGS)
 
 check: install  ## Django system checks and migration drift
 	$(BIN)/python manage.py check
