@@ -23,6 +23,7 @@ from wagtail.log_actions import log
 
 from certificates.models import Certificate
 from certificates.pdf import CertificateData, certificate_pdf
+from certificates.signing import pdf_sign
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -115,8 +116,12 @@ def certificate_render(
         if holder_units and not certificate.holder_unit:
             certificate.holder_unit = " › ".join(holder_units)[:255]
             certificate.holder_region = " ".join(holder_units[:2])[:100]
-        data = certificate_pdf(
-            certificate_pdf_data(certificate), font_path=settings.CERTIFICATE_FONT
+        data = pdf_sign(
+            certificate_pdf(
+                certificate_pdf_data(certificate), font_path=settings.CERTIFICATE_FONT
+            ),
+            reason=f"{certificate.policy_code} v{certificate.version}: "
+            f"{certificate.serial}",
         )
         name = f"{certificate.serial}.pdf"
         stored = certificate.pdf.field.generate_filename(certificate, name)

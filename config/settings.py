@@ -317,6 +317,17 @@ CERTIFICATE_FONT = os.environ.get(
     "DJANGO_CERTIFICATE_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 )
 CERTIFICATE_ISSUER = os.environ.get("DJANGO_CERTIFICATE_ISSUER", "Rollout Academy")
+# PDFs are signed (PAdES) with this PEM key and X.509 certificate when both
+# exist; `seed_demo` makes a self-signed pair at these default paths.
+CERTIFICATE_SIGNING_KEY = os.environ.get(
+    "DJANGO_CERTIFICATE_SIGNING_KEY", str(VAR_DIR / "signing" / "certificate-key.pem")
+)
+CERTIFICATE_SIGNING_CERT = os.environ.get(
+    "DJANGO_CERTIFICATE_SIGNING_CERT", str(VAR_DIR / "signing" / "certificate.pem")
+)
+CERTIFICATE_SIGNING_PASSPHRASE = os.environ.get(
+    "DJANGO_CERTIFICATE_SIGNING_PASSPHRASE", ""
+)
 # Which certificates count, as a Q over Certificate rows at a moment: the rule
 # of the organisation-aware app (a policy's later versions may require renewal).
 CERTIFICATE_ACCEPTED = "lms.selectors.standing.certificate_accepted"

@@ -43,6 +43,9 @@ def _test_settings(settings, tmp_path, monkeypatch):
         },
     }
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # No signing pair unless a test makes one (seed_demo makes it here).
+    settings.CERTIFICATE_SIGNING_KEY = str(tmp_path / "signing" / "key.pem")
+    settings.CERTIFICATE_SIGNING_CERT = str(tmp_path / "signing" / "cert.pem")
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "sync": True}
     # django-q2 reads Q_CLUSTER once, when it loads: force ``sync`` there too.
     monkeypatch.setattr("django_q.conf.Conf.SYNC", True)

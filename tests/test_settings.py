@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -131,16 +132,65 @@ def test_check_deploy_refuses_unsafe_production_settings(tmp_path, env, expected
     assert expected in result.stderr
 
 
+DEPLOYED = {
+    "DJANGO_SITE_URL": "https://academy.example.cn",
+    "DJANGO_ALLOWED_HOSTS": "academy.example.cn",
+}
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+def _signing_pair(directory: Path) -> None:
+    from certificates.signing import signing_pair_create
+
+    signing_pair_create(
+        key_path=directory / "signing" / "certificate-key.pem",
+        cert_path=directory / "signing" / "certificate.pem",
+        issuer="Test",
+    )
+
+
 def test_check_deploy_passes_with_production_settings(tmp_path):
+    _signing_pair(tmp_path)
     result = run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         DJANGO_VAR_DIR=str(tmp_path),
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_SITE_URL="https://academy.example.cn",
-        DJANGO_ALLOWED_HOSTS="academy.example.cn",
+        **DEPLOYED,
     )
+    if not FONT.is_file():  # a laptop without the Debian font: only that is said
+        issues = set(re.findall(r"\(([a-z_]+\.[EW]\d{3})\)", result.stderr))
+        assert issues == {"certificates.W001"}, result.stderr
+        return
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_a_production_that_would_not_sign_certificates(tmp_path):
+    result = run(
+        ["manage.py", "check", "--deploy"],
+        DJANGO_VAR_DIR=str(tmp_path),
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        **DEPLOYED,
+    )
+    assert result.returncode != 0
+    assert "certificates.E002" in result.stderr
+
+
+def test_a_signing_key_that_cannot_sign_is_an_error_at_start(tmp_path):
+    key = tmp_path / "broken-key.pem"
+    key.write_text(
+        "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n"
+    )
+    cert = tmp_path / "cert.pem"
+    cert.write_text("not a certificate")
+    result = run(
+        ["manage.py", "check"],
+        DJANGO_VAR_DIR=str(tmp_path),
+        DJANGO_CERTIFICATE_SIGNING_KEY=str(key),
+        DJANGO_CERTIFICATE_SIGNING_CERT=str(cert),
+    )
+    assert result.returncode != 0
+    assert "certificates.E001" in result.stderr
 
 
 # --- Security headers and the session cookie in production ------------------------

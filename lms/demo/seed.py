@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
 
+from certificates.signing import signing_configured, signing_pair_create
 from lms.demo import constants as c
 from lms.demo.accounts import demo_accounts_ensure
 from lms.demo.org import (
@@ -138,6 +140,23 @@ def seed_policies(ctx: SeedContext) -> None:
     ctx.summary.append(seeded.summary())
 
 
+def seed_signing(ctx: SeedContext) -> None:
+    """A self-signed pair for signing the demo's certificate PDFs, at the
+    configured paths, unless a pair is already there."""
+    if signing_configured():
+        ctx.summary.append("Certificate signing: the configured key")
+        return
+    signing_pair_create(
+        key_path=Path(settings.CERTIFICATE_SIGNING_KEY),
+        cert_path=Path(settings.CERTIFICATE_SIGNING_CERT),
+        issuer=settings.CERTIFICATE_ISSUER,
+    )
+    ctx.summary.append(
+        f"Certificate signing: a self-signed demo key in "
+        f"{Path(settings.CERTIFICATE_SIGNING_KEY).parent}"
+    )
+
+
 # The steps, in order. The policies come after the accounts: the demo trainer
 # writes their revisions and the demo approver publishes them.
 SEED_STEPS: list[Callable[[SeedContext], None]] = [
@@ -145,6 +164,7 @@ SEED_STEPS: list[Callable[[SeedContext], None]] = [
     seed_staff,
     seed_accounts,
     seed_policies,
+    seed_signing,
 ]
 
 

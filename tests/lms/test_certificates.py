@@ -370,3 +370,23 @@ def test_a_holder_renewing_after_a_material_change_supersedes_the_old_version(
         signed_in(holder.user).get("/my/certificates/").content.decode(),
     )
     assert set(held) == {old.serial, new.serial}
+
+
+def test_with_a_signing_pair_the_stored_pdf_is_signed(
+    settings, tmp_path, holder, course
+):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from certificates.signing import signing_pair_create
+
+    key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
+    signing_pair_create(key_path=key, cert_path=cert, issuer="Rollout Academy")
+    settings.CERTIFICATE_SIGNING_KEY, settings.CERTIFICATE_SIGNING_CERT = (
+        str(key),
+        str(cert),
+    )
+    certificate = pass_quiz(holder, course)
+    with certificate.pdf.open("rb") as stored:
+        reader = PdfFileReader(io.BytesIO(stored.read()))
+    [signature] = reader.embedded_signatures
+    assert signature.field_name == "RolloutAcademyCertificate"
