@@ -337,3 +337,5 @@ CERTIFICATE_VERIFY_MISSES = int(
     os.environ.get("DJANGO_CERTIFICATE_VERIFY_MISSES", "20")
 )
 CERTIFICATE_VERIFY_WINDOW = 600
+# Days a bulk certificate export (ZIP) is kept for download.
+CERTIFICATE_EXPORT_DAYS = int(os.environ.get("DJANGO_CERTIFICATE_EXPORT_DAYS", "7"))

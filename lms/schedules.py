@@ -21,6 +21,11 @@ SCHEDULES = {
         5,
         "certificates_sweep",
     ),
+    gettext_noop("Delete expired certificate exports, rebuild lost ones"): (
+        "lms.tasks.certificate_exports_sweep",
+        60,
+        "certificates_sweep",
+    ),
     gettext_noop("Give assignments of expired certificates a new due date"): (
         "lms.tasks.assignments_reopen_expired",
         60 * 24,

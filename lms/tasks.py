@@ -7,7 +7,7 @@ leaves no task behind.
 
 from __future__ import annotations
 
-from lms.services import assignments, attempts, certificates
+from lms.services import assignments, attempts, certificate_exports, certificates
 from lms.services.imports import jobs
 
 
@@ -53,3 +53,14 @@ def certificates_render() -> int:
 def assignments_reopen_expired() -> int:
     """Give assignments whose certificate expired a new due date (daily)."""
     return certificates.assignments_reopen_expired()
+
+
+def certificate_export_build(export_id: int) -> str | None:
+    """Build the ZIP of a bulk certificate export."""
+    export = certificate_exports.certificate_export_build(export_id=export_id)
+    return export.status if export else None
+
+
+def certificate_exports_sweep() -> int:
+    """Delete expired exports; rebuild the ones a lost task left pending."""
+    return certificate_exports.certificate_exports_sweep()

@@ -6,20 +6,22 @@ revoke or reissue them); administrators all."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import ModelLogEntry
@@ -33,7 +35,14 @@ from certificates.verification import (
     with_accepted,
 )
 from cms.models import PolicyPage
+from lms.admin.widgets import OrgUnitChooserWidget
+from lms.models import CertificateExport, OrgUnit
+from lms.selectors import scope_paths_for, units_visible_to
 from lms.selectors.certificates import certificate_can_revoke, certificates_visible_to
+from lms.services.certificate_exports import (
+    certificate_export_create,
+    certificate_export_progress,
+)
 from lms.services.certificates import certificates_render_soon
 from lms.views.certificates import certificate_pdf_response
 
@@ -75,6 +84,29 @@ class ReissueForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
     )
+
+
+class ExportForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        label=gettext_lazy("Unit (with every unit below it)"),
+        queryset=OrgUnit.objects.all(),
+        widget=OrgUnitChooserWidget,
+    )
+    policy = forms.ModelChoiceField(
+        label=gettext_lazy("Measure"),
+        queryset=PolicyPage.objects.order_by("code"),
+        required=False,
+        empty_label=gettext_lazy("Every measure"),
+    )
+    include_past = forms.BooleanField(
+        label=gettext_lazy("Also revoked, superseded and expired certificates"),
+        required=False,
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["unit"].queryset = units_visible_to(user=user)
 
 
 class CertificateAccessMixin:
@@ -133,6 +165,10 @@ class CertificateIndexView(
         )
         context.update(
             form=form,
+            export_form=ExportForm(user=self.request.user),
+            exports=CertificateExport.objects.filter(requested_by=self.request.user)
+            .select_related("unit", "policy")
+            .order_by("-created_at")[:10],
             page=page,
             rows=[(c, STATUS_LABELS[certificate_status(c, at=now)]) for c in page],
             query=self.request.GET.copy(),
@@ -244,7 +280,84 @@ class CertificatePdfView(CertificateAccessMixin, TemplateView):
         return certificate_pdf_response(certificate)
 
 
+class ExportCreateView(CertificateAccessMixin, View):
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ExportForm(request.POST, user=request.user)
+        if not form.is_valid():
+            messages.error(request, _("Choose a unit in your scope to export."))
+            return redirect("lms_certificates")
+        export = certificate_export_create(
+            user=request.user,
+            unit=form.cleaned_data["unit"],
+            policy=form.cleaned_data["policy"],
+            include_past=form.cleaned_data["include_past"],
+        )
+        return redirect("lms_certificate_export", pk=export.pk)
+
+
+def _exports_of(request: HttpRequest):
+    """Exports are their requester's (administrators see all)."""
+    exports = CertificateExport.objects.select_related("unit", "policy")
+    if scope_paths_for(user=request.user) is None:
+        return exports
+    return exports.filter(requested_by=request.user)
+
+
+class ExportDetailView(CertificateAccessMixin, WagtailAdminTemplateMixin, TemplateView):
+    template_name = "lms/admin/certificates/export.html"
+    header_icon = "download"
+    page_title = gettext_lazy("Certificate export")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        export = get_object_or_404(_exports_of(self.request), pk=self.kwargs["pk"])
+        context.update(
+            export=export,
+            progress=certificate_export_progress(export_id=export.pk),
+            waiting=export.status
+            in (CertificateExport.Status.PENDING, CertificateExport.Status.RUNNING),
+        )
+        return context
+
+    def get_breadcrumbs_items(self) -> list[dict]:
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("lms_certificates"), "label": _("Certificates")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+
+class ExportDownloadView(CertificateAccessMixin, View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        export = get_object_or_404(
+            _exports_of(request), pk=pk, status=CertificateExport.Status.READY
+        )
+        response = FileResponse(
+            export.file.open("rb"),
+            content_type="application/zip",
+            as_attachment=True,
+            filename=Path(export.file.name).name,
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 urlpatterns = [
+    path(
+        "lms/certificates/exports/",
+        ExportCreateView.as_view(),
+        name="lms_certificate_export_create",
+    ),
+    path(
+        "lms/certificates/exports/<int:pk>/",
+        ExportDetailView.as_view(),
+        name="lms_certificate_export",
+    ),
+    path(
+        "lms/certificates/exports/<int:pk>/download/",
+        ExportDownloadView.as_view(),
+        name="lms_certificate_export_download",
+    ),
     path("lms/certificates/", CertificateIndexView.as_view(), name="lms_certificates"),
     path(
         "lms/certificates/<str:serial>/",

@@ -6,6 +6,7 @@ from lms.models.audience import (
     AudienceUnit,
     PositionThreshold,
 )
+from lms.models.exports import CertificateExport
 from lms.models.imports import ImportJob
 from lms.models.learning import ModuleProgress, QuizAttempt
 from lms.models.org import (
@@ -21,6 +22,7 @@ __all__ = [
     "Assignment",
     "AudiencePosition",
     "AudienceUnit",
+    "CertificateExport",
     "Employee",
     "ImportJob",
     "ManagerScope",

@@ -138,6 +138,7 @@ def test_the_schedules_exist_after_migrate_and_syncing_is_idempotent():
     expected = {
         "lms.tasks.attempts_close_expired": 5,
         "lms.tasks.certificates_render": 5,
+        "lms.tasks.certificate_exports_sweep": 60,
         "lms.tasks.assignments_reopen_expired": 60 * 24,
     }
     schedules = Schedule.objects.filter(name__in=SCHEDULES)

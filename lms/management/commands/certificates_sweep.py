@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from lms.services.certificate_exports import certificate_exports_sweep
 from lms.services.certificates import assignments_reopen_expired, certificates_render
 
 
@@ -16,7 +17,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         rendered = certificates_render()
         reopened = assignments_reopen_expired()
+        exports = certificate_exports_sweep()
         self.stdout.write(
             f"{rendered} certificate PDF(s) rendered, "
-            f"{reopened} assignment(s) given a new due date."
+            f"{reopened} assignment(s) given a new due date, "
+            f"{exports} export(s) deleted or rebuilt."
         )
