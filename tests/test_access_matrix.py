@@ -494,6 +494,18 @@ MATRIX: list[Entry] = [
         )
         for name in ("lms_certificate", "lms_certificate_pdf")
     ),
+    # An export is its requester's (tests/lms/test_certificate_exports.py): in
+    # this world nobody has one, so every id is someone else's.
+    Entry(
+        "lms_certificate_export_create",
+        post=NOBODY,
+        why="the matrix posts an empty form, refused for everyone (no unit); "
+        "who may export which unit: tests/lms/test_certificate_exports.py",
+    ),
+    *(
+        Entry(name, NOBODY, ids=lambda w: {"pk": 999_999})
+        for name in ("lms_certificate_export", "lms_certificate_export_download")
+    ),
     # --- Certificates: public verification, the API ---------------------------
     Entry("certificate_verify_form", PUBLIC),
     Entry(
