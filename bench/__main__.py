@@ -30,7 +30,12 @@ from pathlib import Path
 
 from bench import DEFAULT_POSTGRES_URL, ROOT, Context, Database, Result
 
-MODULES = ["bench.imports", "bench.assignments", "bench.quiz_load"]
+MODULES = [
+    "bench.imports",
+    "bench.assignments",
+    "bench.quiz_load",
+    "bench.certificates",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
