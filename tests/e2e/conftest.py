@@ -48,6 +48,23 @@ PASSWORD = "rollout-demo-2026"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 BLOCKING_IMPACTS = {"serious", "critical"}
+# Violations in the Wagtail admin's own markup, which no file of this project
+# renders: recorded in axe.json, not blocking. Each names the rule, the element
+# and why; anything else, and anything at all outside /admin/, fails.
+WAGTAIL_OWN = {
+    ("aria-input-field-name", ".notranslate"): (
+        "Draftail, Wagtail's rich text editor: its contenteditable has "
+        "role=textbox and no accessible name (the field's label is not tied to it)"
+    ),
+    ("aria-dialog-name", ".modal"): (
+        "Wagtail's workflow action modal (Approve with comment) has no title "
+        "tied to its dialog role"
+    ),
+    ("list", ".fields"): (
+        "the same modal's form: Wagtail renders its comment field in a <ul> "
+        "without an <li>"
+    ),
+}
 
 
 # --- The application ------------------------------------------------------------------
@@ -111,7 +128,7 @@ class App:
     def shell(self, code: str) -> str:
         """Python run by ``manage.py shell`` on the scratch database: the
         journeys' few steps that are not a person's (moving the clock)."""
-        return self.manage("shell", "-c", code)
+        return self.manage("shell", "--no-imports", "-c", code)
 
     def start(self, name: str, *args: str) -> None:
         log = open(
@@ -206,12 +223,12 @@ def app() -> Iterator[App]:
         finally:
             app.stop()
             if os.environ.get("E2E_KEEP"):
-                print(f"\nrollout e2e: state kept in {var_dir}")
+                sys.stderr.write(f"\nrollout e2e: state kept in {var_dir}\n")
             else:
                 shutil.rmtree(var_dir, ignore_errors=True)
 
 
-# --- The browser ------------------------------------------------------------------------
+# --- The browser ----------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -239,6 +256,7 @@ class Journey:
     step: int = 0
     console: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    tolerated: list[str] = field(default_factory=list)
     pages_checked: list[str] = field(default_factory=list)
 
     def url(self, path: str) -> str:
@@ -253,6 +271,7 @@ class Journey:
     def visit(self, label: str, *, axe: bool = True) -> None:
         """A page as the person sees it: a full-page screenshot, then axe."""
         self.page.wait_for_load_state("load")
+        self._wait_for_admin_messages()
         self.step += 1
         self.page.screenshot(
             path=self.folder / f"{self.step:02d}-{label}.png", full_page=True
@@ -260,16 +279,30 @@ class Journey:
         if axe:
             self.check_accessibility(label)
 
+    def _wait_for_admin_messages(self) -> None:
+        """Wagtail shows its messages 100 ms after load, sliding them in:
+        measured half-way, their contrast would be wrong."""
+        if self.page.locator("[data-controller='w-messages'] li").count():
+            with contextlib.suppress(Exception):
+                self.page.wait_for_selector(".messages.appear", timeout=3_000)
+            self.page.wait_for_timeout(600)
+
     def check_accessibility(self, label: str) -> None:
         results = self.axe.run(self.page)
         self.pages_checked.append(f"{label} {self.page.url}")
+        in_admin = "/admin/" in self.page.url
         for violation in results.response["violations"]:
-            if violation["impact"] in BLOCKING_IMPACTS:
-                targets = [node["target"] for node in violation["nodes"]][:5]
-                self.problems.append(
-                    f"axe {violation['impact']} {violation['id']} on {label} "
-                    f"({self.page.url}): {violation['help']} {targets}"
-                )
+            if violation["impact"] not in BLOCKING_IMPACTS:
+                continue
+            targets = [" ".join(node["target"]) for node in violation["nodes"]]
+            line = (
+                f"axe {violation['impact']} {violation['id']} on {label} "
+                f"({self.page.url}): {violation['help']} {targets[:5]}"
+            )
+            if in_admin and all((violation["id"], t) in WAGTAIL_OWN for t in targets):
+                self.tolerated.append(line)
+            else:
+                self.problems.append(line)
 
     def save_failure(self) -> None:
         with contextlib.suppress(Exception):
@@ -317,6 +350,8 @@ def journey(browser: Browser, app: App, request: pytest.FixtureRequest):
             locale=locale,
             viewport=viewport or DESKTOP,
             timezone_id="Asia/Shanghai",
+            # No animation half-way when axe measures contrast.
+            reduced_motion="reduce",
             accept_downloads=True,
         )
         context.set_default_timeout(20_000)
