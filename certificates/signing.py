@@ -77,7 +77,11 @@ def pdf_sign(data: bytes, *, reason: str, location: str = "") -> bytes:
         location=location or None,
     )
     output = io.BytesIO()
-    signers.sign_pdf(writer, metadata, signer=configured, output=output)
+    # The signature's room is reserved up front: pyHanko would otherwise sign
+    # once more first, to learn its size (half of the cost).
+    signers.sign_pdf(
+        writer, metadata, signer=configured, output=output, bytes_reserved=16_384
+    )
     return output.getvalue()
 
 
