@@ -321,7 +321,13 @@ class Journey:
         )
         (self.folder / "axe.json").write_text(
             json.dumps(
-                {"pages": self.pages_checked, "problems": self.problems}, indent=1
+                {
+                    "pages": self.pages_checked,
+                    "problems": self.problems,
+                    "wagtail_own": self.tolerated,
+                },
+                indent=1,
+                ensure_ascii=False,
             ),
             encoding="utf-8",
         )
