@@ -17,7 +17,7 @@ def valid_at(at) -> models.Q:
     """The condition that a certificate is valid at ``at``: not revoked, not
     superseded (by a reissue or a renewal) and not expired. Whether its
     policy still accepts its version is the policy's side of the rule
-    (``lms.selectors.standing.certificate_accepted``)."""
+    (``lms.selectors.certificates.certificate_accepted``)."""
     return models.Q(revoked_at__isnull=True, superseded_at__isnull=True) & (
         models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at)
     )

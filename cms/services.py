@@ -9,7 +9,7 @@ from django.db.models import Max
 from django.utils import timezone
 from wagtail.models import Page, Revision
 
-from cms.models import MaterialChange, PolicyPage, PolicyVersion
+from cms.models import MaterialChange, ModulePage, PolicyPage, PolicyVersion
 
 
 def policy_of(page: Page) -> PolicyPage | None:
@@ -67,6 +67,7 @@ def policy_version_publish(
             published_by=user,
             revision=revision,
             earlier_certificates=specific.earlier_certificates,
+            changed_modules=[specific.pk] if isinstance(specific, ModulePage) else [],
             renew_by=(
                 timezone.localdate(now)
                 + datetime.timedelta(days=specific.renewal_grace_days)

@@ -330,7 +330,7 @@ CERTIFICATE_SIGNING_PASSPHRASE = os.environ.get(
 )
 # Which certificates count, as a Q over Certificate rows at a moment: the rule
 # of the organisation-aware app (a policy's later versions may require renewal).
-CERTIFICATE_ACCEPTED = "lms.selectors.standing.certificate_accepted"
+CERTIFICATE_ACCEPTED = "lms.selectors.certificates.certificate_accepted"
 # Verification misses (unknown or mistyped serials) allowed per client address
 # in VERIFY_WINDOW seconds, against enumeration.
 CERTIFICATE_VERIFY_MISSES = int(

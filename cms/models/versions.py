@@ -47,6 +47,16 @@ class PolicyVersion(models.Model):
         _("earlier certificates must be renewed by"), null=True, blank=True
     )
 
+    changed_modules = models.JSONField(
+        _("modules changed"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Ids of the modules whose material change made this version: holders "
+            "of an earlier certificate renew by reading only these (and the quiz)."
+        ),
+    )
+
     class Meta:
         verbose_name = _("policy version")
         verbose_name_plural = _("policy versions")

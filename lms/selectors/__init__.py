@@ -9,6 +9,7 @@ from lms.selectors.admin import (
     units_annotate_for_listing,
     units_parent_name,
 )
+from lms.selectors.certificates import accepted_certificates, certificate_accepted
 from lms.selectors.scope import (
     FULL_VIEW_PERMISSION,
     audience_queryset,
@@ -27,8 +28,6 @@ from lms.selectors.standing import (
     CertificateState,
     Standing,
     TrainingState,
-    accepted_certificates,
-    certificate_accepted,
     standing_for,
     standings_for,
 )

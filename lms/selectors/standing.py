@@ -9,12 +9,13 @@ pure function of a standing and the time
 question therefore get the same answer.
 
 Which certificates count is one rule, written once as SQL
-(:func:`certificate_accepted`): not revoked, not expired, and of a version
-the policy still accepts — its current version, or an earlier one unless a
-later version (up to the current one) was published as a material change
-requiring renewal and that renewal's deadline has passed. The standing
-annotates each certificate with it; readiness counts use the same expression
-over a whole tree (:func:`accepted_certificates`).
+(``lms.selectors.certificates.certificate_accepted``): not revoked, not
+superseded, not expired, and of a version the policy still accepts — its
+current version, or an earlier one unless a later version (up to the current
+one) was published as a material change requiring renewal and that renewal's
+deadline has passed. The standing annotates each certificate with it;
+readiness counts use the same expression over a whole tree
+(``accepted_certificates``).
 """
 
 from __future__ import annotations
@@ -25,85 +26,24 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db.models import (
-    BooleanField,
-    Exists,
-    ExpressionWrapper,
-    Min,
-    OuterRef,
     Q,
-    QuerySet,
-    Subquery,
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from certificates.models import Certificate, valid_at
-from cms.models import MaterialChange, ModulePage, PolicyPage, PolicyVersion, QuizPage
+from certificates.models import Certificate
+from cms.models import ModulePage, PolicyPage, PolicyVersion, QuizPage
 from lms.models import Assignment, Employee, ModuleProgress, QuizAttempt
+from lms.selectors.certificates import (
+    CertificateState,
+    certificate_state_of,
+    certificates_annotated,
+)
 
 EXPIRING_SOON_DAYS = 30
 
 
-# --- The rule: which certificates a policy still accepts -----------------------
-
-
-def _renewals() -> QuerySet[PolicyVersion]:
-    """The versions, later than an (outer) certificate's and up to its policy's
-    current one, that were published requiring holders of earlier
-    certificates to renew."""
-    return PolicyVersion.objects.filter(
-        policy_id=OuterRef("policy_id"),
-        number__gt=OuterRef("version"),
-        number__lte=OuterRef("policy__version"),
-        earlier_certificates=MaterialChange.Earlier.RENEW,
-    )
-
-
-def certificate_accepted(*, at: datetime.datetime) -> Q:
-    """The condition, on ``Certificate`` rows, that a certificate counts at
-    ``at``: valid (not revoked, not expired) and not of a version whose
-    renewal deadline has passed (a renewal without a deadline never accepts
-    earlier certificates)."""
-    today = timezone.localdate(at)
-    lapsed = _renewals().filter(Q(renew_by__isnull=True) | Q(renew_by__lt=today))
-    return valid_at(at) & ~Exists(lapsed)
-
-
-def accepted_certificates(*, at: datetime.datetime | None = None) -> QuerySet:
-    """Every certificate that counts at ``at`` (now by default)."""
-    return Certificate.objects.filter(certificate_accepted(at=at or timezone.now()))
-
-
-def _certificates_annotated(*, at: datetime.datetime) -> QuerySet:
-    """Certificates with ``accepted`` (the rule above) and ``renew_by`` (the
-    earliest renewal deadline of a later version, if any)."""
-    deadline = (
-        _renewals()
-        .order_by()
-        .values("policy_id")
-        .annotate(first=Min("renew_by"))
-        .values("first")
-    )
-    return Certificate.objects.annotate(
-        accepted=ExpressionWrapper(
-            certificate_accepted(at=at), output_field=BooleanField()
-        ),
-        renew_by=Subquery(deadline),
-    )
-
-
 # --- One employee's standing on a policy -----------------------------------------
-
-
-class CertificateState(StrEnum):
-    """How an employee's best certificate of a policy stands."""
-
-    VALID = "valid"  # counts (current version, or an earlier one still accepted)
-    RENEW_BY = "renew_by"  # counts until ``renew_by``: an earlier version to renew
-    RENEWAL_LAPSED = "renewal_lapsed"  # earlier version, renewal deadline passed
-    EXPIRED = "expired"
-    REVOKED = "revoked"
-    NONE = "none"
 
 
 class TrainingState(StrEnum):
@@ -161,6 +101,9 @@ class Standing:
     certificate: Certificate | None  # accepted if one is, else the latest
     certificate_state: CertificateState
     renew_by: datetime.date | None = None
+    # Renewing an earlier version: only the modules its later versions changed
+    # (None: every module).
+    changed_module_ids: frozenset[int] | None = None
 
     # -- the assignment ----------------------------------------------------------
 
@@ -175,17 +118,30 @@ class Standing:
     # -- modules -----------------------------------------------------------------
 
     @property
+    def delta(self) -> bool:
+        """A holder of an earlier version renews by reading what changed."""
+        return self.changed_module_ids is not None
+
+    @property
+    def required_modules(self) -> tuple[ModulePage, ...]:
+        """The modules to read before the quiz: every live module, or for a
+        renewal only the changed ones."""
+        if self.changed_module_ids is None:
+            return self.modules
+        return tuple(m for m in self.modules if m.pk in self.changed_module_ids)
+
+    @property
     def modules_total(self) -> int:
-        return len(self.modules)
+        return len(self.required_modules)
 
     @property
     def modules_done(self) -> int:
-        return sum(1 for module in self.modules if module.pk in self.done_module_ids)
+        return sum(1 for m in self.required_modules if m.pk in self.done_module_ids)
 
     @property
     def next_module(self) -> ModulePage | None:
-        """Where to continue: the first module not read yet."""
-        for module in self.modules:
+        """Where to continue: the first module to read not read yet."""
+        for module in self.required_modules:
             if module.pk not in self.done_module_ids:
                 return module
         return None
@@ -306,24 +262,6 @@ class Standing:
         return (_URGENCY[state], date, self.policy.code)
 
 
-def _certificate_state(
-    certificate: Certificate | None, policy: PolicyPage, now: datetime.datetime
-) -> CertificateState:
-    """Names how ``certificate`` stands; whether it counts was decided in SQL
-    (its ``accepted`` annotation)."""
-    if certificate is None:
-        return CertificateState.NONE
-    if certificate.accepted:
-        if certificate.renew_by is not None and certificate.version < policy.version:
-            return CertificateState.RENEW_BY
-        return CertificateState.VALID
-    if certificate.revoked_at is not None:
-        return CertificateState.REVOKED
-    if certificate.expires_at is not None and certificate.expires_at <= now:
-        return CertificateState.EXPIRED
-    return CertificateState.RENEWAL_LAPSED
-
-
 def _children_by_policy(
     model, policies: dict[int, PolicyPage], *, defer: tuple[str, ...] = ()
 ) -> dict[int, list]:
@@ -340,6 +278,34 @@ def _children_by_policy(
     return found
 
 
+_RENEWING = (CertificateState.RENEW_BY, CertificateState.RENEWAL_LAPSED)
+
+
+def _changed_modules(
+    policies: dict[int, PolicyPage],
+    best: dict[int, Certificate],
+    states: dict[int, CertificateState],
+) -> dict[int, frozenset[int]]:
+    """For each policy the employee renews from an earlier version, the
+    modules its later versions changed (one query, only when there is such a
+    policy). A version made by a material change of the policy or the quiz
+    changed no module: the holder retakes the quiz."""
+    renewing = {
+        pk: best[pk].version for pk, state in states.items() if state in _RENEWING
+    }
+    if not renewing:
+        return {}
+    later = Q(pk__in=[])
+    for pk, version in renewing.items():
+        later |= Q(policy_id=pk, number__gt=version, number__lte=policies[pk].version)
+    changed: dict[int, set[int]] = {pk: set() for pk in renewing}
+    for policy_id, module_ids in PolicyVersion.objects.filter(later).values_list(
+        "policy_id", "changed_modules"
+    ):
+        changed[policy_id].update(int(m) for m in module_ids or [])
+    return {pk: frozenset(ids) for pk, ids in changed.items()}
+
+
 def standings_for(
     *,
     employee: Employee,
@@ -353,7 +319,9 @@ def standings_for(
     Six queries whatever the number of policies: the assignments (with their
     policies, unless ``policies`` are given), the live modules and quizzes,
     the module progress of the current versions, the attempts, and the
-    certificates with the rule of :func:`certificate_accepted`.
+    certificates with the rule of :func:`certificate_accepted`; a seventh
+    when the employee renews an earlier version (the versions since, for the
+    modules they changed).
     """
     now = now or timezone.now()
     assignments = Assignment.objects.filter(employee=employee, is_active=True)
@@ -400,7 +368,7 @@ def standings_for(
 
     best: dict[int, Certificate] = {}
     for certificate in (
-        _certificates_annotated(at=now)
+        certificates_annotated(at=now)
         .filter(employee=employee, policy_id__in=ids)
         .order_by("-version", "-issued_at", "-pk")
     ):
@@ -408,10 +376,15 @@ def standings_for(
         if held is None or (certificate.accepted and not held.accepted):
             best[certificate.policy_id] = certificate
 
+    states = {
+        pk: certificate_state_of(best.get(pk), policy, now)
+        for pk, policy in chosen.items()
+    }
+    changed = _changed_modules(chosen, best, states)
     standings = []
     for pk, policy in chosen.items():
         certificate = best.get(pk)
-        state = _certificate_state(certificate, policy, now)
+        state = states[pk]
         standings.append(
             Standing(
                 policy=policy,
@@ -427,6 +400,7 @@ def standings_for(
                 renew_by=certificate.renew_by
                 if state == CertificateState.RENEW_BY
                 else None,
+                changed_module_ids=changed.get(pk),
             )
         )
     if policies is None:

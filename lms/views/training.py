@@ -55,8 +55,9 @@ def _training_item(request: HttpRequest, policy: PolicyPage) -> Standing | None:
 @login_required
 @require_POST
 def module_done(request: HttpRequest, page_id: int) -> HttpResponse:
-    """ "I have read this module": record it, then go to the next module, or
-    after the last one to the quiz (every module read) or the policy page."""
+    """ "I have read this module": record it, then go to the next module to
+    read, or after the last one to the quiz (every module read) or the
+    policy page."""
     module = get_object_or_404(ModulePage.objects.live(), pk=page_id)
     policy = module.get_parent().specific
     if not isinstance(policy, PolicyPage) or not policy.live:
@@ -66,12 +67,11 @@ def module_done(request: HttpRequest, page_id: int) -> HttpResponse:
     if employee is None or item is None:
         raise PermissionDenied
     module_complete(employee=employee, module=module)
-    later = [m for m in item.modules if m.path > module.path]
+    to_read = item.required_modules  # a renewal reads only what changed
+    later = [m for m in to_read if m.path > module.path]
     if later:
         return redirect(later[0].get_url(request))
-    undone = [
-        m for m in item.modules if m.pk not in item.done_module_ids and m != module
-    ]
+    undone = [m for m in to_read if m.pk not in item.done_module_ids and m != module]
     if not undone and item.quiz is not None:
         return redirect(item.quiz.get_url(request))
     return redirect(policy.get_url(request))

@@ -91,7 +91,10 @@ def test_after_a_change_keeping_certificates_every_screen_says_certified():
     assert QuizAttempt.objects.filter(employee=employee, version=2).count() == 0
 
 
-def test_after_a_change_requiring_renewal_both_screens_ask_for_the_new_modules():
+def test_after_a_change_requiring_renewal_both_screens_agree_on_what_to_do():
+    """A material change of the policy itself (its rules) changed no module:
+    the holder renews by passing the new version's quiz, and My training and
+    the quiz page both say so (docs/certificates.md, delta renewal)."""
     policy = build_course(questions=pool(2))
     employee = enrol(policy)
     certificate = pass_quiz(employee, policy).certificate
@@ -101,11 +104,13 @@ def test_after_a_change_requiring_renewal_both_screens_ask_for_the_new_modules()
     [item] = standings_for(employee=employee)
     assert item.state == TrainingState.TO_RENEW
     assert item.certified and item.certificate == certificate
-    assert (item.modules_done, item.modules_total) == (0, 1)
+    assert item.delta and (item.modules_done, item.modules_total) == (0, 0)
     my_training = client.get("/my/").content.decode()
     quiz_page = client.get(policy.quiz().url).content.decode()
-    assert "To renew" in my_training and "0 of 1 module read" in my_training
-    assert "Finish every module first: 0 of 1 done." in quiz_page
+    assert "To renew" in my_training
+    assert "No module changed since your certificate" in my_training
+    assert "Take the quiz" in my_training
+    assert "Start an attempt" in quiz_page and "Finish every module" not in quiz_page
 
 
 # --- The rule of an accepted certificate ----------------------------------------
