@@ -23,6 +23,7 @@ from lms.models import Assignment, ManagerScope
 from lms.selectors import CertificateState, standing_for
 from lms.services.attempts import attempt_read, attempt_start, attempt_submit
 from lms.services.certificates import assignments_reopen_expired, certificates_render
+from tests.conftest import POSTGRES
 from tests.factories import EmployeeFactory, UserFactory
 from tests.lms.test_attempts import build_course, enrol, pool, right_answers
 from tests.lms.test_training import certify
@@ -390,3 +391,42 @@ def test_with_a_signing_pair_the_stored_pdf_is_signed(
         reader = PdfFileReader(io.BytesIO(stored.read()))
     [signature] = reader.embedded_signatures
     assert signature.field_name == "RolloutAcademyCertificate"
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not POSTGRES, reason="needs PostgreSQL (DATABASE_URL=postgres://...)"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_passes_racing_for_one_version_leave_one_current_certificate(
+    tree, positions
+):
+    """Whatever the code lets through, the database keeps one current
+    certificate per employee, policy and version: of two attempts certified
+    at the same moment (two tabs, a replayed request), one insert fails."""
+    import threading
+
+    from django.db import connection
+
+    policy = build_course(questions=pool(2))
+    employee = enrol(policy, employee=EmployeeFactory(unit=tree["GZ-TH"]))
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def issue(number: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            certify(employee, policy, number=number)
+            outcomes.append("issued")
+        except IntegrityError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["issued", "refused"]
+    assert Certificate.objects.filter(revoked_at=None, superseded_at=None).count() == 1
