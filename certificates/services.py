@@ -97,8 +97,11 @@ def certificate_pdf_data(certificate: Certificate) -> CertificateData:
 
 
 def certificate_render(
-    *, certificate_id: int, holder_units: list[str] | None = None
-) -> Certificate:
+    *,
+    certificate_id: int,
+    holder_units: list[str] | None = None,
+    skip_locked: bool = False,
+) -> Certificate | None:
     """Render and store the PDF of a certificate, once: a certificate already
     rendered is returned as it is, so an issued PDF never changes (a later
     change of the template, the policy's title or the holder's unit does not
@@ -107,10 +110,17 @@ def certificate_render(
     caller, ``lms``, knows the organisation).
 
     Safe to run twice at once: the row is locked while it is rendered, and the
-    second run finds it rendered.
+    second run finds it rendered (or, with ``skip_locked``, leaves it to the
+    run holding it and returns ``None``).
     """
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        certificate = (
+            Certificate.objects.select_for_update(skip_locked=skip_locked)
+            .filter(pk=certificate_id)
+            .first()
+        )
+        if certificate is None:
+            return None
         if certificate.rendered_at is not None:
             return certificate
         if holder_units and not certificate.holder_unit:

@@ -50,6 +50,13 @@ def certificates_render() -> int:
     return certificates.certificates_render()
 
 
+def certificates_render_ids(certificate_ids: list[int]) -> int:
+    """Render these certificates' PDFs, unless done (a bulk export's chunk)."""
+    return certificates.certificates_render(
+        certificate_ids=certificate_ids, skip_locked=True
+    )
+
+
 def assignments_reopen_expired() -> int:
     """Give assignments whose certificate expired a new due date (daily)."""
     return certificates.assignments_reopen_expired()

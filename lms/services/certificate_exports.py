@@ -7,7 +7,8 @@ with progress, downloadable from the administration while it is kept
 The ZIP is written to a temporary file and moved to private storage: PDFs are
 copied into it one at a time and the register rows are streamed (openpyxl's
 write-only workbook), so memory stays flat for 10,000 certificates and more.
-Certificates not rendered yet are rendered on the way. Building is
+Certificates not rendered yet are rendered first, spread over the free
+workers (``certificates_render_spread``). Building is
 idempotent (a rebuild starts from scratch), and the sweep
 (:func:`certificate_exports_sweep`, with the certificate sweep) rebuilds an
 export a lost task left pending and deletes the expired ones.
@@ -39,7 +40,10 @@ from cms.models import PolicyPage
 from lms.models import CertificateExport, OrgUnit, User
 from lms.selectors import units_visible_to
 from lms.selectors.certificates import certificates_visible_to
-from lms.services.certificates import certificates_render
+from lms.services.certificates import (
+    certificates_render,
+    certificates_render_spread,
+)
 from lms.sheets import row
 
 logger = logging.getLogger(__name__)
@@ -136,6 +140,7 @@ def _write_zip(export: CertificateExport, path: Path, at: datetime.datetime) -> 
     certificates = _certificates(export, at)
     ids = list(certificates.values_list("pk", flat=True))
     total = len(ids)
+    certificates_render_spread(certificate_ids=ids)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Certificates")[:31])
     sheet.append(REGISTER_HEADER)

@@ -37,6 +37,7 @@ from lms.models import Assignment, OrgUnit
 logger = logging.getLogger(__name__)
 
 RENDER_TASK = "lms.tasks.certificates_render"
+RENDER_IDS_TASK = "lms.tasks.certificates_render_ids"
 _RENDER_SOON_KEY = "lms:certificates:render-soon"
 _RENDER_SOON_SECONDS = 5
 
@@ -63,11 +64,15 @@ def _holder_units(certificates: list[Certificate]) -> dict[int, list[str]]:
 
 
 def certificates_render(
-    *, certificate_ids: list[int] | None = None, limit: int = 2_000
+    *,
+    certificate_ids: list[int] | None = None,
+    limit: int = 2_000,
+    skip_locked: bool = False,
 ) -> int:
     """Render the PDFs of ``certificate_ids`` (by default: every certificate
     not rendered yet, oldest first, at most ``limit``). Returns how many were
-    rendered by this call."""
+    rendered by this call. ``skip_locked``: leave a certificate another
+    worker is rendering to that worker."""
     if certificate_ids is None:
         # From now on a new pass enqueues another batch: this one may not see
         # it (see certificates_render_soon).
@@ -82,9 +87,11 @@ def certificates_render(
     rendered = 0
     for certificate in batch:
         result = certificate_render(
-            certificate_id=certificate.pk, holder_units=units.get(certificate.pk)
+            certificate_id=certificate.pk,
+            holder_units=units.get(certificate.pk),
+            skip_locked=skip_locked,
         )
-        rendered += result.rendered_at is not None
+        rendered += result is not None and result.rendered_at is not None
     if batch:
         logger.info("Rendered %d certificate PDF(s).", rendered)
     return rendered
@@ -96,6 +103,29 @@ def certificate_rendered(*, certificate: Certificate) -> Certificate:
         certificates_render(certificate_ids=[certificate.pk])
         certificate.refresh_from_db()
     return certificate
+
+
+def certificates_render_spread(*, certificate_ids: list[int], chunk: int = 250) -> int:
+    """Render the certificates of ``certificate_ids`` not rendered yet, with
+    the help of every free worker: the chunks are enqueued (another worker
+    takes them from the front) while this process renders them from the
+    back, skipping those another worker holds; they meet in the middle.
+    Returns how many this process rendered. A chunk task finding its
+    certificates rendered does nothing."""
+    pending = set(
+        Certificate.objects.filter(
+            pk__in=certificate_ids, rendered_at__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    ordered = [pk for pk in certificate_ids if pk in pending]
+    chunks = [ordered[i : i + chunk] for i in range(0, len(ordered), chunk)]
+    if len(chunks) > 1:
+        for part in chunks:
+            async_task(RENDER_IDS_TASK, part, task_name="certificates:render-ids")
+    return sum(
+        certificates_render(certificate_ids=part, skip_locked=True)
+        for part in reversed(chunks)
+    )
 
 
 def certificates_render_soon() -> None:

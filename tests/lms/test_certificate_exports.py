@@ -145,3 +145,17 @@ def test_the_sweep_deletes_expired_exports_and_rebuilds_lost_ones(
     lost.refresh_from_db()
     assert done.status == CertificateExport.Status.EXPIRED and not done.file
     assert lost.status == CertificateExport.Status.READY and lost.count == 1
+
+
+def test_rendering_is_spread_in_chunks_and_nothing_is_rendered_twice(world, tree):
+    from certificates.models import Certificate
+    from lms.services.certificates import certificates_render_spread
+
+    ids = list(Certificate.objects.order_by("pk").values_list("pk", flat=True))
+    assert Certificate.objects.filter(rendered_at__isnull=True).count() == len(ids)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        certificates_render_spread(certificate_ids=ids, chunk=2)
+    rendered = dict(Certificate.objects.values_list("pk", "rendered_at"))
+    assert all(rendered.values())
+    assert certificates_render_spread(certificate_ids=ids, chunk=2) == 0
+    assert dict(Certificate.objects.values_list("pk", "rendered_at")) == rendered
