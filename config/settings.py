@@ -243,7 +243,7 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), fullscreen=(self)"
 )
-# Content-Security-Policy (django-csp; config/security.py, decision 13). The
+# Content-Security-Policy (django-csp; config/security.py; docs/decisions.md, "One CSP for the site, one for the admin"). The
 # site runs no inline script or style: its own origin only, and a nonce for a
 # template that must inline a script ({{ request.csp_nonce }}). Embedded media
 # from elsewhere (an intranet video server) is allowed by DJANGO_CSP_MEDIA_ORIGINS.
