@@ -243,9 +243,9 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), fullscreen=(self)"
 )
-# Content-Security-Policy (django-csp; config/security.py; docs/decisions.md, "One CSP for the site, one for the admin"). The
-# site runs no inline script or style: its own origin only, and a nonce for a
-# template that must inline a script ({{ request.csp_nonce }}). Embedded media
+# Content-Security-Policy (django-csp; config/security.py; docs/decisions.md 16).
+# The site runs no inline script or style: its own origin only, and a nonce for
+# a template that must inline a script ({{ request.csp_nonce }}). Embedded media
 # from elsewhere (an intranet video server) is allowed by DJANGO_CSP_MEDIA_ORIGINS.
 CSP_MEDIA_ORIGINS = env_list("DJANGO_CSP_MEDIA_ORIGINS", "")
 CONTENT_SECURITY_POLICY = {
