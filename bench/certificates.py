@@ -109,7 +109,7 @@ def table(results: list[Result]) -> list[str]:
 # --- The measurements (in a subprocess) ----------------------------------------------
 
 
-def _data():
+def sample_data():
     from certificates.pdf import CertificateData
 
     return CertificateData(
@@ -198,7 +198,7 @@ def _pdf(count: int) -> dict:
     from certificates.pdf import certificate_pdf
     from certificates.signing import pdf_sign, signing_pair_create
 
-    data, font = _data(), settings.CERTIFICATE_FONT
+    data, font = sample_data(), settings.CERTIFICATE_FONT
     figures = {
         "ours": _cpu_ms(lambda: certificate_pdf(data, font_path=font), count),
         "bare": _cpu_ms(lambda: _bare_pdf(data, font), count),
@@ -227,47 +227,25 @@ def _export(count: int) -> dict:
     from django.utils import timezone
 
     from bench.courses import bench_course
+    from bench.staff import bench_staff, bench_units
     from certificates.models import Certificate
     from certificates.services import certificate_new
     from lms.models import (
         CertificateExport,
-        Employee,
-        OrgUnit,
         Position,
         QuizAttempt,
         User,
     )
     from lms.services.certificate_exports import certificate_export_build
 
-    hq = OrgUnit.add_root(code="HQ", name="集团总部", level="hq")
-    province = hq.add_child(code="P1", name="广东省", level="province")
-    city = OrgUnit.objects.get(pk=province.pk).add_child(
-        code="C1", name="广州市", level="city"
-    )
-    counties = [
-        OrgUnit.objects.get(pk=city.pk).add_child(
-            code=f"K{i}", name=f"第{i}区", level="county"
-        )
-        for i in range(10)
-    ]
+    province, counties = bench_units(counties=10)
     position = Position.objects.create(code="counter", name="营业厅柜面")
     policy = bench_course(code="BENCH-CERT", questions=10, draw=10)
     revision = policy.quiz().live_revision_id
     now = timezone.now()
     with transaction.atomic():
-        users = User.objects.bulk_create(
-            User(username=f"C{i:07d}", first_name=f"员工{i}", password="!")
-            for i in range(count)
-        )
-        employees = Employee.objects.bulk_create(
-            Employee(
-                user=user,
-                employee_no=user.username,
-                name=user.first_name,
-                unit=counties[i % len(counties)],
-                position=position,
-            )
-            for i, user in enumerate(users)
+        _users, employees = bench_staff(
+            count=count, prefix="C", counties=counties, position=position
         )
         attempts = QuizAttempt.objects.bulk_create(
             QuizAttempt(

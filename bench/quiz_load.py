@@ -654,16 +654,14 @@ def prepare(staff: int, path: str) -> dict:
     from django.utils.timezone import localdate
 
     from bench.courses import bench_course
+    from bench.staff import bench_staff, bench_units
     from cms.models import ModulePage
     from cms.quiz import quiz_pool
     from lms.models import (
         Assignment,
-        Employee,
         ModuleProgress,
-        OrgUnit,
         Position,
         QuizAttempt,
-        User,
     )
     from lms.services.attempts import attempt_draw, attempt_start
 
@@ -674,15 +672,7 @@ def prepare(staff: int, path: str) -> dict:
         cursor.execute(
             "CREATE TABLE bench_hits (id bigserial PRIMARY KEY, at timestamptz)"
         )
-    hq = OrgUnit.add_root(code="HQ", name="HQ", level="hq")
-    province = hq.add_child(code="P1", name="Province", level="province")
-    city = province.add_child(code="C1", name="City", level="city")
-    counties = [
-        OrgUnit.objects.get(pk=city.pk).add_child(
-            code=f"K{i}", name=f"County {i}", level="county"
-        )
-        for i in range(4)
-    ]
+    _province, counties = bench_units(counties=4)
     position = Position.objects.create(code="counter", name="counter")
     policy = bench_course(
         code="BENCH-QUIZ",
@@ -696,24 +686,8 @@ def prepare(staff: int, path: str) -> dict:
         ModulePage.objects.live().child_of(policy).values_list("pk", flat=True)
     )
     with transaction.atomic():
-        users = User.objects.bulk_create(
-            User(
-                username=f"B{i:07d}",
-                first_name=f"Bench {i}",
-                password="!bench-unusable",
-                is_active=True,
-            )
-            for i in range(staff)
-        )
-        employees = Employee.objects.bulk_create(
-            Employee(
-                user=user,
-                employee_no=user.username,
-                name=user.first_name,
-                unit=counties[i % len(counties)],
-                position=position,
-            )
-            for i, user in enumerate(users)
+        users, employees = bench_staff(
+            count=staff, prefix="B", counties=counties, position=position
         )
         Assignment.objects.bulk_create(
             Assignment(

@@ -3,7 +3,6 @@ PDF library find in it."""
 
 from __future__ import annotations
 
-import datetime
 import io
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 import zxingcpp
 from pypdf import PdfReader
 
+from bench.certificates import sample_data
 from certificates.pdf import CertificateData, certificate_pdf
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
@@ -19,17 +19,7 @@ needs_font = pytest.mark.skipif(
     not Path(FONT).is_file(), reason="fonts-wqy-microhei is not installed"
 )
 
-DATA = CertificateData(
-    serial="RA-0123-4567-89AB-CDEF-X",
-    holder_name="王小明",
-    holder_unit="广东省 › 广州市 › 天河区",
-    policy_code="SVC-2026-01",
-    policy_title="首问负责制：谁首先受理，谁负责到底",
-    version=2,
-    issued_on=datetime.date(2026, 12, 2),
-    expires_on=datetime.date(2028, 12, 2),
-    verify_url="https://academy.example.cn/certificates/verify/RA-0123-4567-89AB-CDEF-X/",
-)
+DATA = sample_data()
 
 
 def _text(pdf: bytes) -> str:
