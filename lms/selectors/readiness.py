@@ -1,0 +1,269 @@
+"""Readiness of a policy in a unit and every unit below it (DESIGN.md,
+"Readiness rule").
+
+assigned(u): active assignments of active staff in u's subtree.
+certified(u): those of them holding a certificate that counts now
+(``lms.selectors.certificates.certificate_accepted``: the one rule).
+
+A scope is ready when certified/assigned over the whole scope reaches the
+policy's overall threshold, every unit at the policy's threshold level
+inside the scope (e.g. every county) with anyone assigned reaches the
+per-unit threshold, and every position with a threshold reaches it over the
+scope. A scope with nobody assigned is "nothing to train", not ready. A
+not-ready answer lists each blocking item with the people it still needs,
+worst first.
+
+Three aggregate queries whatever the size of the tree: the units of the
+scope, the counts grouped by the employees' unit (rolled up to every
+ancestor by path prefix in Python), and the counts grouped by position.
+Exemptions (an approved leave, a new hire's grace) are not built yet: every
+active assignment counts.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cms.models import PolicyPage
+from lms.models import Assignment, OrgUnit, Position, PositionThreshold
+from lms.selectors.certificates import accepted_certificates
+
+LEVEL_ORDER = {"hq": 0, "province": 1, "city": 2, "county": 3}
+
+
+def people_missing(*, certified: int, assigned: int, threshold: int) -> int:
+    """The fewest more certified people that bring ``certified``/``assigned``
+    to ``threshold`` % (integers only: no rounding surprise)."""
+    needed = (threshold * assigned + 99) // 100
+    return max(needed - certified, 0)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Certified of assigned, for a unit's subtree or a position."""
+
+    assigned: int = 0
+    certified: int = 0
+
+    @property
+    def percent(self) -> float | None:
+        if not self.assigned:
+            return None
+        return round(self.certified * 100 / self.assigned, 1)
+
+    def meets(self, threshold: int) -> bool:
+        return self.certified * 100 >= threshold * self.assigned
+
+    def missing(self, threshold: int) -> int:
+        return people_missing(
+            certified=self.certified, assigned=self.assigned, threshold=threshold
+        )
+
+
+@dataclass(frozen=True)
+class UnitReadiness:
+    unit: OrgUnit
+    figures: Figures
+    level_below: int  # levels below the scope's unit (0: the scope itself)
+
+
+@dataclass(frozen=True)
+class PositionReadiness:
+    position: Position
+    figures: Figures
+    threshold: int | None
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """What holds the scope back, and how many more certified people clear it."""
+
+    kind: str  # "overall", "unit", "position"
+    code: str
+    name: str
+    figures: Figures
+    threshold: int
+
+    @property
+    def missing(self) -> int:
+        return self.figures.missing(self.threshold)
+
+    @property
+    def label(self) -> str:
+        return str(BLOCKER_LABELS[self.kind])
+
+
+BLOCKER_LABELS = {
+    "overall": _("The whole scope"),
+    "unit": _("Unit"),
+    "position": _("Position"),
+}
+
+
+@dataclass(frozen=True)
+class Readiness:
+    policy: PolicyPage
+    scope: OrgUnit
+    at: datetime.datetime
+    overall: Figures
+    units: list[UnitReadiness]  # the scope, then its units down to ``depth``
+    positions: list[PositionReadiness]
+    blockers: list[Blocker] = field(default_factory=list)
+
+    @property
+    def nothing_to_train(self) -> bool:
+        return self.overall.assigned == 0
+
+    @property
+    def ready(self) -> bool:
+        return not self.nothing_to_train and not self.blockers
+
+    @property
+    def thresholds(self) -> dict:
+        return {
+            "overall": self.policy.threshold_overall,
+            "unit": self.policy.threshold_unit,
+            "unit_level": self.policy.threshold_level,
+            "positions": {
+                p.position.code: p.threshold
+                for p in self.positions
+                if p.threshold is not None
+            },
+        }
+
+
+def _counted(policy: PolicyPage, at: datetime.datetime):
+    """The policy's counted assignments, each with whether it is certified."""
+    certified = accepted_certificates(at=at).filter(
+        employee_id=OuterRef("employee_id"), policy_id=OuterRef("policy_id")
+    )
+    return Assignment.objects.filter(
+        policy=policy, is_active=True, employee__is_active=True
+    ), Count("id", filter=Q(Exists(certified)))
+
+
+def unit_counts(
+    *, policy: PolicyPage, scope: OrgUnit, at: datetime.datetime
+) -> dict[int, Figures]:
+    """Assigned and certified by the employees' own unit, inside ``scope``'s
+    subtree (one grouped query)."""
+    rows, certified = _counted(policy, at)
+    grouped = (
+        rows.filter(employee__unit__path__startswith=scope.path)
+        .values("employee__unit_id")
+        .annotate(assigned=Count("id"), certified=certified)
+        .order_by()
+    )
+    return {
+        row["employee__unit_id"]: Figures(row["assigned"], row["certified"])
+        for row in grouped
+    }
+
+
+def _positions(
+    policy: PolicyPage, scope: OrgUnit, at: datetime.datetime
+) -> list[PositionReadiness]:
+    rows, certified = _counted(policy, at)
+    grouped = {
+        row["employee__position_id"]: Figures(row["assigned"], row["certified"])
+        for row in rows.filter(employee__unit__path__startswith=scope.path)
+        .values("employee__position_id")
+        .annotate(assigned=Count("id"), certified=certified)
+        .order_by()
+    }
+    thresholds = dict(
+        PositionThreshold.objects.filter(policy=policy).values_list(
+            "position_id", "threshold"
+        )
+    )
+    positions = Position.objects.filter(pk__in={*grouped, *thresholds}).order_by("code")
+    return [
+        PositionReadiness(
+            position=position,
+            figures=grouped.get(position.pk, Figures()),
+            threshold=thresholds.get(position.pk),
+        )
+        for position in positions
+    ]
+
+
+def readiness_for(
+    *,
+    policy: PolicyPage,
+    scope: OrgUnit,
+    depth: int = 1,
+    at: datetime.datetime | None = None,
+) -> Readiness:
+    """The readiness of ``policy`` in ``scope`` (a unit and everything below
+    it): figures for the scope and its units ``depth`` levels down, per
+    position, and the blockers (every unit at the threshold level, at any
+    depth, counts towards them)."""
+    at = at or timezone.now()
+    units = list(
+        OrgUnit.objects.filter(path__startswith=scope.path)
+        .only("id", "path", "depth", "code", "name", "level")
+        .order_by("path")
+    )
+    own = unit_counts(policy=policy, scope=scope, at=at)
+    step = OrgUnit.steplen
+    totals: dict[str, list[int]] = {unit.path: [0, 0] for unit in units}
+    by_id = {unit.pk: unit for unit in units}
+    for unit_id, figures in own.items():
+        path = by_id[unit_id].path
+        for end in range(len(scope.path), len(path) + 1, step):
+            total = totals[path[:end]]
+            total[0] += figures.assigned
+            total[1] += figures.certified
+    subtree = {path: Figures(*values) for path, values in totals.items()}
+    overall = subtree[scope.path]
+    shown = [
+        UnitReadiness(u, subtree[u.path], u.depth - scope.depth)
+        for u in units
+        if u.depth - scope.depth <= depth
+    ]
+    positions = _positions(policy, scope, at)
+    blockers = _blockers(policy, scope, units, subtree, overall, positions)
+    return Readiness(policy, scope, at, overall, shown, positions, blockers)
+
+
+def _blockers(policy, scope, units, subtree, overall, positions) -> list[Blocker]:
+    blockers = []
+    if overall.assigned and not overall.meets(policy.threshold_overall):
+        blockers.append(
+            Blocker(
+                "overall", scope.code, scope.name, overall, policy.threshold_overall
+            )
+        )
+    for unit in units:
+        figures = subtree[unit.path]
+        if (
+            unit.level == policy.threshold_level
+            and figures.assigned
+            and not figures.meets(policy.threshold_unit)
+        ):
+            blockers.append(
+                Blocker("unit", unit.code, unit.name, figures, policy.threshold_unit)
+            )
+    for item in positions:
+        if (
+            item.threshold is not None
+            and item.figures.assigned
+            and not item.figures.meets(item.threshold)
+        ):
+            blockers.append(
+                Blocker(
+                    "position",
+                    item.position.code,
+                    item.position.name,
+                    item.figures,
+                    item.threshold,
+                )
+            )
+    return sorted(
+        blockers, key=lambda b: (-b.missing, b.figures.percent or 0.0, b.code)
+    )
