@@ -57,8 +57,8 @@ WAGTAIL_OWN = {
         "role=textbox and no accessible name (the field's label is not tied to it)"
     ),
     ("aria-dialog-name", ".modal"): (
-        "Wagtail's workflow action modal (Approve with comment) has no title "
-        "tied to its dialog role"
+        "Wagtail's modals (the choosers, Approve with comment) have no title "
+        "tied to their dialog role"
     ),
     ("list", ".fields"): (
         "the same modal's form: Wagtail renders its comment field in a <ul> "

@@ -69,6 +69,21 @@ def insert_block(page: Page, field: str, label: str) -> None:
     page.get_by_role("option", name=label).click()
 
 
+def choose_audience_unit(trip, name: str) -> None:
+    """Audience tab: add a unit with the unit chooser (a modal searching the
+    tree), the way the admin's choosers work under the admin's CSP."""
+    page = trip.page
+    page.get_by_role("tab", name="Audience").click()
+    page.get_by_role("button", name=re.compile("Add unit", re.I)).click()
+    page.get_by_role("button", name="Choose a unit").last.click()
+    modal = page.get_by_role("dialog")
+    modal.locator("input[name=q]").fill(name)
+    trip.visit("unit-chooser")
+    modal.get_by_role("link", name=re.compile(name)).first.click()
+    expect(page.get_by_text(re.compile(rf"{name} \(\d+\)"))).to_be_visible()
+    trip.visit("policy-audience")
+
+
 def author_module(trip, policy_id: int, title: str, text: str) -> None:
     page = trip.page
     add_child(trip, policy_id, "Module")
@@ -133,6 +148,7 @@ def test_a_trainer_authors_and_an_approver_publishes_a_measure(journey, app):
     page.fill("#id_code", CODE)
     page.fill("#id_summary", "Reply to every complaint within one working day.")
     trainer.visit("policy-content")
+    choose_audience_unit(trainer, "广东省")
     page.get_by_role("tab", name="Rules").click()
     page.fill("#id_questions_per_attempt", "2")
     trainer.visit("policy-rules")
