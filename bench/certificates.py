@@ -29,7 +29,7 @@ DESCRIPTION = (
     "10,000 certificates of one province (a ZIP of the PDFs and the CSV and "
     "XLSX register), first unrendered (the PDFs rendered first, spread over "
     "two workers: the export's process and a qcluster of one), then again once "
-    "rendered; PDFs unsigned; peak RSS of the building process."
+    "rendered; PDFs unsigned; one run per database; peak RSS of the building process."
 )
 RENDERS = 200
 EXPORT_CERTIFICATES = 10_000
