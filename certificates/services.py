@@ -109,30 +109,34 @@ def certificate_render(
     province down, copied onto the certificate with its first rendering (the
     caller, ``lms``, knows the organisation).
 
-    Safe to run twice at once: the row is locked while it is rendered, and the
-    second run finds it rendered (or, with ``skip_locked``, leaves it to the
-    run holding it and returns ``None``).
+    The PDF is drawn (and signed) before the row is locked, so workers render
+    in parallel even on SQLite, whose write lock is the database's; the lock
+    is held only to store it. Safe to run twice at once: whoever stores first
+    wins, the other finds the certificate rendered and drops its copy (with
+    ``skip_locked``, a row being stored by another run is left to it:
+    ``None``).
     """
+    certificate = Certificate.objects.filter(pk=certificate_id).first()
+    if certificate is None or certificate.rendered_at is not None:
+        return certificate
+    if holder_units and not certificate.holder_unit:
+        certificate.holder_unit = " › ".join(holder_units)[:255]
+        certificate.holder_region = " ".join(holder_units[:2])[:100]
+    data = pdf_sign(
+        certificate_pdf(
+            certificate_pdf_data(certificate), font_path=settings.CERTIFICATE_FONT
+        ),
+        reason=f"{certificate.policy_code} v{certificate.version}: "
+        f"{certificate.serial}",
+    )
     with transaction.atomic():
-        certificate = (
+        locked = (
             Certificate.objects.select_for_update(skip_locked=skip_locked)
             .filter(pk=certificate_id)
             .first()
         )
-        if certificate is None:
-            return None
-        if certificate.rendered_at is not None:
-            return certificate
-        if holder_units and not certificate.holder_unit:
-            certificate.holder_unit = " › ".join(holder_units)[:255]
-            certificate.holder_region = " ".join(holder_units[:2])[:100]
-        data = pdf_sign(
-            certificate_pdf(
-                certificate_pdf_data(certificate), font_path=settings.CERTIFICATE_FONT
-            ),
-            reason=f"{certificate.policy_code} v{certificate.version}: "
-            f"{certificate.serial}",
-        )
+        if locked is None or locked.rendered_at is not None:
+            return locked
         name = f"{certificate.serial}.pdf"
         stored = certificate.pdf.field.generate_filename(certificate, name)
         storage = certificate.pdf.storage
