@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -48,6 +49,10 @@ PASSWORD = "rollout-demo-2026"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 BLOCKING_IMPACTS = {"serious", "critical"}
+# The page editor saves the draft in the background as one types; while a
+# required field is still empty that POST is answered 400 with the form's
+# errors (Wagtail shows "not saved"): the only failed request a journey accepts.
+AUTOSAVE = re.compile(r"^http 400: POST \S+/admin/pages/(add/[\w/]+|\d+/edit/)$")
 # Violations in the Wagtail admin's own markup, which no file of this project
 # renders: recorded in axe.json, not blocking. Each names the rule, the element
 # and why; anything else, and anything at all outside /admin/, fails.
@@ -332,8 +337,14 @@ class Journey:
             encoding="utf-8",
         )
         refused = [line for line in self.console if "Content Security Policy" in line]
+        # A failed request is judged by its "http" line (which names it), not
+        # by the browser's anonymous "Failed to load resource" echo of it.
         errors = [
-            line for line in self.console if line.startswith(("pageerror", "error"))
+            line
+            for line in self.console
+            if line.startswith(("pageerror", "error", "http"))
+            and "Failed to load resource" not in line
+            and not AUTOSAVE.search(line)
         ]
         assert not self.problems, "\n".join(self.problems)
         assert not refused, "the CSP refused something:\n" + "\n".join(refused)
@@ -365,6 +376,13 @@ def journey(browser: Browser, app: App, request: pytest.FixtureRequest):
         trip = Journey(name, context, page, app.url, folder, axe)
         page.on("console", lambda m: trip.console.append(f"{m.type}: {m.text}"))
         page.on("pageerror", lambda e: trip.console.append(f"pageerror: {e}"))
+        page.on(
+            "response",
+            lambda r: (
+                r.status >= 400
+                and trip.console.append(f"http {r.status}: {r.request.method} {r.url}")
+            ),
+        )
         opened.append(trip)
         return trip
 
