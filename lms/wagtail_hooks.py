@@ -4,16 +4,21 @@ and the organisation summary on the admin's home page."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.models import Permission
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from wagtail import hooks
 from wagtail.admin.site_summary import SummaryItem
 
-from cms.models import ModulePage, PolicyPage, QuizPage
+from certificates.models import Certificate
+from cms.models import CatalogPage, ModulePage, PolicyPage, QuizPage
 from lms.admin import certificates, stats
 from lms.admin.choosers import org_unit_chooser_viewset, user_chooser_viewset
 from lms.admin.viewsets import OrganisationViewSetGroup
+from lms.models import Employee, QuizAttempt
 from lms.selectors import admin_summary
 from lms.views import training
 from lms.views.quiz import quiz_page_context
@@ -117,3 +122,57 @@ def register_certificate_urls():
 @hooks.register("register_admin_menu_item")
 def register_certificates_menu_item():
     return certificates.certificates_menu_item()
+
+
+def _policies_with_records(page) -> bool:
+    """Whether deleting ``page`` would delete a policy (or a quiz) whose
+    attempts or certificates are the evidence of who was trained."""
+    specific = page.specific
+    if isinstance(specific, QuizPage):
+        policies = PolicyPage.objects.filter(pk=page.get_parent().pk)
+    else:
+        policies = PolicyPage.objects.descendant_of(page, inclusive=True)
+    ids = policies.values("pk")
+    return (
+        QuizAttempt.objects.filter(policy_id__in=ids).exists()
+        or Certificate.objects.filter(policy_id__in=ids).exists()
+    )
+
+
+@hooks.register("before_delete_page")
+def keep_course_pages_with_records(request, page):
+    """A course that staff took is unpublished, never deleted: its attempts
+    and certificates are the record of who was trained (a delete would fail
+    on them anyway)."""
+    if not isinstance(page.specific, (CatalogPage, PolicyPage, QuizPage)):
+        return None
+    if not _policies_with_records(page):
+        return None
+    messages.error(
+        request,
+        _(
+            "“%(title)s” cannot be deleted: staff have quiz attempts or "
+            "certificates of it, the record of who was trained. Unpublish it "
+            "instead."
+        )
+        % {"title": page.get_admin_display_title()},
+    )
+    return redirect("wagtailadmin_pages:edit", page.pk)
+
+
+@hooks.register("before_delete_user")
+def keep_users_of_employees(request, user):
+    """A login of an employee record goes with the employee: deactivate the
+    employee (an HR import or the staff screen) instead of deleting it."""
+    if not Employee.objects.filter(user=user).exists():
+        return None
+    messages.error(
+        request,
+        _(
+            "“%(user)s” is the login of an employee record and cannot be "
+            "deleted: deactivate the employee instead (Organisation → "
+            "Employees, or the next HR import)."
+        )
+        % {"user": user.get_username()},
+    )
+    return redirect("wagtailusers_users:index")

@@ -59,6 +59,10 @@ class QuizPage(PublicationRules, MaterialChange, Page):
         """Why this quiz cannot be published yet (empty when it can)."""
         parent = self.get_parent() if self.path else None
         policy = parent.specific if parent else None
+        if policy is not None and not policy.live:
+            # Not published yet: its latest revision says what it will draw
+            # (autosave created its row early; later edits are revisions).
+            policy = policy.get_latest_revision_as_object()
         if isinstance(policy, DrawsQuestions) and (
             len(self.questions) < policy.questions_per_attempt
         ):

@@ -401,6 +401,19 @@ def test_a_quiz_smaller_than_its_policys_draw_is_not_published(cat):
     assert QuizPage.objects.get().live
 
 
+def test_an_unpublished_policys_latest_revision_sets_the_draw_its_quiz_needs(cat):
+    """Autosave writes a new policy's row once; later edits are revisions. The
+    quiz's check reads the draft the trainer is writing, not that first row:
+    lowering the draw in a revision lets the quiz be published."""
+    course(cat, publish=False, questions=3, draw=5)
+    policy = PolicyPage.objects.get()
+    policy.questions_per_attempt = 3
+    policy.save_revision()  # the row still says 5
+    assert PolicyPage.objects.get().questions_per_attempt == 5
+    QuizPage.objects.get().save_revision().publish()
+    assert QuizPage.objects.get().live
+
+
 def test_approving_from_the_dashboard_an_unpublishable_policy_fails_cleanly(
     client, cat, trainer, approver
 ):
