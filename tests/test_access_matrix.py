@@ -802,7 +802,25 @@ MATRIX: list[Entry] = [
         ids=_draft,
         why="Wagtail checks no permission: a modal naming the workflow's tasks",
     ),
-    Entry("wagtailadmin_pages:delete", may(ADMINISTRATOR), may(ADMINISTRATOR)),
+    Entry(
+        "wagtailadmin_pages:delete",
+        cases=lambda w: [
+            Case(
+                "a course staff took",
+                {"page_id": w.policy.pk},
+                NOBODY,
+                NOBODY,
+            ),
+            Case(
+                "a draft nobody took",
+                {"page_id": w.draft.pk},
+                may(ADMINISTRATOR),
+                may(ADMINISTRATOR),
+            ),
+        ],
+        why="a course with attempts or certificates is unpublished, never "
+        "deleted (lms.wagtail_hooks.keep_course_pages_with_records)",
+    ),
     Entry("wagtailadmin_pages:convert_alias", NOBODY, NOBODY, why="not an alias"),
     *(
         Entry(f"wagtailadmin_pages:{name}", may(APPROVER, ADMINISTRATOR), publishers)
