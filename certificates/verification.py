@@ -159,8 +159,26 @@ def certificate_verification(
 # --- Against enumeration: misses per client address --------------------------------
 
 
+def client_address(request: HttpRequest) -> str:
+    """The client's address: ``REMOTE_ADDR``, or behind ``NUM_PROXIES``
+    trusted proxies the address the outermost of them saw (each appends to
+    ``X-Forwarded-For``; what the client itself wrote there is not trusted).
+    Behind a proxy, ``REMOTE_ADDR`` is the proxy's: every client would share
+    one allowance of misses."""
+    proxies = getattr(settings, "NUM_PROXIES", 0)
+    if proxies:
+        hops = [
+            hop.strip()
+            for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if hop.strip()
+        ]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _miss_key(request: HttpRequest) -> str:
-    return f"certificates:verify-misses:{request.META.get('REMOTE_ADDR', '')}"
+    return f"certificates:verify-misses:{client_address(request)}"
 
 
 def misses_exhausted(request: HttpRequest) -> bool:

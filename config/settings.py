@@ -337,5 +337,8 @@ CERTIFICATE_VERIFY_MISSES = int(
     os.environ.get("DJANGO_CERTIFICATE_VERIFY_MISSES", "20")
 )
 CERTIFICATE_VERIFY_WINDOW = 600
+# Reverse proxies in front of the app that append the client's address to
+# X-Forwarded-For (a TLS terminator: 1). 0: REMOTE_ADDR is the client's.
+NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES", "0"))
 # Days a bulk certificate export (ZIP) is kept for download.
 CERTIFICATE_EXPORT_DAYS = int(os.environ.get("DJANGO_CERTIFICATE_EXPORT_DAYS", "7"))

@@ -272,7 +272,7 @@ class CertificateDetailView(
         return self.render_to_response(self.get_context_data(), status=400)
 
 
-class CertificatePdfView(CertificateAccessMixin, TemplateView):
+class CertificatePdfView(CertificateAccessMixin, View):
     def get(self, request: HttpRequest, serial: str) -> HttpResponse:
         certificate = self.visible.filter(serial=serial).first()
         if certificate is None:

@@ -430,3 +430,22 @@ def test_two_passes_racing_for_one_version_leave_one_current_certificate(
         thread.join(timeout=60)
     assert sorted(outcomes) == ["issued", "refused"]
     assert Certificate.objects.filter(revoked_at=None, superseded_at=None).count() == 1
+
+
+def test_behind_a_proxy_misses_are_counted_per_client_not_per_proxy(settings, db):
+    settings.CERTIFICATE_VERIFY_MISSES = 2
+    settings.NUM_PROXIES = 1
+    url = reverse("certificate_verify", args=["RA-0000-0000-0000-0000-0"])
+
+    def ask(client_address: str, forged: str = "") -> int:
+        chain = ", ".join(filter(None, [forged, client_address]))
+        return (
+            Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=chain)
+            .get(url)
+            .status_code
+        )
+
+    assert [ask("198.51.100.7") for _ in range(3)][-1] == 429
+    assert ask("203.0.113.9") != 429  # another client behind the same proxy
+    # What the client writes in X-Forwarded-For itself is not believed.
+    assert ask("198.51.100.7", forged="203.0.113.50") == 429
