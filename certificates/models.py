@@ -155,3 +155,16 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+    # Dates as printed (the local calendar, TIME_ZONE), or None.
+    @property
+    def issued_on(self):
+        return timezone.localdate(self.issued_at)
+
+    @property
+    def expires_on(self):
+        return timezone.localdate(self.expires_at) if self.expires_at else None
+
+    @property
+    def revoked_on(self):
+        return timezone.localdate(self.revoked_at) if self.revoked_at else None

@@ -81,7 +81,6 @@ def verify_url(serial: str) -> str:
 
 def certificate_pdf_data(certificate: Certificate) -> CertificateData:
     """What the PDF of ``certificate`` shows, from the row alone."""
-    expires = certificate.expires_at
     return CertificateData(
         serial=certificate.serial,
         holder_name=certificate.holder_name,
@@ -89,8 +88,8 @@ def certificate_pdf_data(certificate: Certificate) -> CertificateData:
         policy_code=certificate.policy_code,
         policy_title=certificate.policy_title,
         version=certificate.version,
-        issued_on=timezone.localdate(certificate.issued_at),
-        expires_on=timezone.localdate(expires) if expires else None,
+        issued_on=certificate.issued_on,
+        expires_on=certificate.expires_on,
         verify_url=verify_url(certificate.serial),
         issuer=settings.CERTIFICATE_ISSUER,
     )

@@ -138,8 +138,6 @@ def certificate_verification(
     )
     if certificate is None:
         return None
-    expires = certificate.expires_at
-    revoked = certificate.revoked_at
     successor = certificate.superseded_by
     return Verification(
         serial=certificate.serial,
@@ -149,9 +147,9 @@ def certificate_verification(
         policy_code=certificate.policy_code,
         policy_title=certificate.policy_title,
         version=certificate.version,
-        issued_on=timezone.localdate(certificate.issued_at),
-        expires_on=timezone.localdate(expires) if expires else None,
-        revoked_on=timezone.localdate(revoked) if revoked else None,
+        issued_on=certificate.issued_on,
+        expires_on=certificate.expires_on,
+        revoked_on=certificate.revoked_on,
         superseded_by=successor.serial if successor else None,
     )
 

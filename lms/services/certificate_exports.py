@@ -118,7 +118,7 @@ def _certificates(export: CertificateExport, at: datetime.datetime):
 
 
 def _register_row(certificate: Certificate, at: datetime.datetime) -> list:
-    expires = certificate.expires_at
+    expires = certificate.expires_on
     return row(
         [
             certificate.serial,
@@ -128,8 +128,8 @@ def _register_row(certificate: Certificate, at: datetime.datetime) -> list:
             certificate.policy_code,
             certificate.policy_title,
             certificate.version,
-            timezone.localdate(certificate.issued_at).isoformat(),
-            timezone.localdate(expires).isoformat() if expires else "",
+            certificate.issued_on.isoformat(),
+            expires.isoformat() if expires else "",
             str(STATUS_LABELS[certificate_status(certificate, at=at)]),
         ]
     )
