@@ -449,3 +449,41 @@ def test_behind_a_proxy_misses_are_counted_per_client_not_per_proxy(settings, db
     assert ask("203.0.113.9") != 429  # another client behind the same proxy
     # What the client writes in X-Forwarded-For itself is not believed.
     assert ask("198.51.100.7", forged="203.0.113.50") == 429
+
+
+def test_the_admin_status_filter_agrees_with_each_certificates_status(holder, course):
+    """The list's status filter (SQL) and the status each row shows (Python)
+    are two forms of one rule: they must pick the same certificates."""
+    from certificates.verification import Status, certificate_status, with_accepted
+    from cms.models import PolicyVersion
+
+    others = [
+        enrol(course, employee=EmployeeFactory(unit=holder.unit)) for _ in range(4)
+    ]
+    revoked = certify(others[0], course)
+    Certificate.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+    certify(others[1], course, expires_in=-1)
+    old = certify(others[2], course)
+    certificate_reissue(certificate=old, user=None, reason="name", holder_name="X")
+    certify(others[3], course)  # version 1: its renewal date passes below
+    PolicyVersion.objects.create(
+        policy=course,
+        number=2,
+        published_at=timezone.now(),
+        earlier_certificates="renew",
+        renew_by=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    PolicyPage.objects.filter(pk=course.pk).update(version=2)
+    certify(holder, PolicyPage.objects.get(pk=course.pk), version=2)
+    client = signed_in(UserFactory(username="admin1", roles=["Administrators"]))
+    now = timezone.now()
+    shown = {
+        c.serial: certificate_status(c, at=now)
+        for c in with_accepted(Certificate.objects.all(), at=now)
+    }
+    assert set(shown.values()) == set(Status)  # every status is present
+    for status in Status:
+        html = client.get(reverse("lms_certificates"), {"status": status.value})
+        listed = set(re.findall(r"RA-[0-9A-Z-]{21}", html.content.decode()))
+        expected = {serial for serial, s in shown.items() if s == status}
+        assert listed == expected, status
