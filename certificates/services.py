@@ -23,6 +23,7 @@ from wagtail.log_actions import log
 
 from certificates.models import Certificate
 from certificates.pdf import CertificateData, certificate_pdf
+from certificates.signals import certificate_revoking
 from certificates.signing import pdf_sign
 
 
@@ -220,6 +221,9 @@ def certificate_revoke(
     if not reason:
         raise ValidationError(_("Say why the certificate is revoked."))
     with transaction.atomic():
+        certificate_revoking.send(
+            sender=Certificate, certificate=certificate, policy_id=certificate.policy_id
+        )
         revoked = Certificate.objects.filter(
             pk=certificate.pk, revoked_at__isnull=True
         ).update(revoked_at=timezone.now(), revoked_by=user, revoked_reason=reason)

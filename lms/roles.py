@@ -80,8 +80,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "lms.view_orgunit",
         *_CERTIFICATES,
     ],
-    MANAGER: [_ADMIN, *_ORG_READ, "certificates.view_certificate"],
-    LAUNCH_OFFICER: [_ADMIN, *_ORG_READ, "certificates.view_certificate"],
+    MANAGER: [_ADMIN, *_ORG_READ, "certificates.view_certificate", "lms.view_launch"],
+    LAUNCH_OFFICER: [
+        _ADMIN,
+        *_ORG_READ,
+        "certificates.view_certificate",
+        "lms.add_launch",
+        "lms.view_launch",
+    ],
     ADMINISTRATOR: [
         _ADMIN,
         *_MEDIA,
@@ -90,6 +96,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ORG_WRITE,
         *_USERS,
         *_CERTIFICATES,
+        "lms.view_launch",
     ],
 }
 

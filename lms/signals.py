@@ -1,7 +1,8 @@
 """Receivers of the ``lms`` app, connected in ``LmsConfig.ready``.
 
 Publishing or unpublishing a policy changes who must take it: its assignments
-are synced by a task enqueued once the publication commits.
+are synced by a task enqueued once the publication commits. A revocation
+takes the readiness lock of its policy (``lms.services.locks``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from typing import Any
 
 from wagtail.signals import page_published, page_unpublished
 
+from certificates.models import Certificate
+from certificates.signals import certificate_revoking
 from cms.models import PolicyPage
 from lms.services.assignments import assignments_sync_enqueue
+from lms.services.locks import readiness_lock
 
 
 def policy_published(sender: Any, instance: PolicyPage, **kwargs: Any) -> None:
@@ -24,7 +28,18 @@ def policy_unpublished(sender: Any, instance: PolicyPage, **kwargs: Any) -> None
     assignments_sync_enqueue(policy_id=instance.pk)
 
 
+def certificate_revoked_soon(sender: Any, policy_id: int, **kwargs: Any) -> None:
+    """A certificate of ``policy_id`` is about to stop counting: launches of
+    that policy wait until the revocation commits."""
+    readiness_lock(policy_ids=[policy_id])
+
+
 def connect() -> None:
+    certificate_revoking.connect(
+        certificate_revoked_soon,
+        sender=Certificate,
+        dispatch_uid="lms-readiness-lock-revocation",
+    )
     page_published.connect(
         policy_published, sender=PolicyPage, dispatch_uid="lms-assignments-published"
     )

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.site_summary import SummaryItem
 
@@ -28,9 +29,11 @@ organisation = OrganisationViewSetGroup()
 
 @hooks.register("register_permissions")
 def register_import_permission():
-    """Show "Can import organisation and staff files" in the group editor."""
+    """Show "Can import organisation and staff files" and the launch
+    permissions in the group editor."""
     return Permission.objects.filter(
-        content_type__app_label="lms", codename="run_import"
+        content_type__app_label="lms",
+        codename__in=["run_import", "add_launch", "view_launch"],
     )
 
 
@@ -176,3 +179,15 @@ def keep_users_of_employees(request, user):
         % {"user": user.get_username()},
     )
     return redirect("wagtailusers_users:index")
+
+
+@hooks.register("register_log_actions")
+def register_launch_actions(actions):
+    actions.register_action(
+        "lms.launch", gettext_lazy("Launch"), gettext_lazy("Measure launched")
+    )
+    actions.register_action(
+        "lms.launch_withdraw",
+        gettext_lazy("Withdraw launch"),
+        gettext_lazy("Launch withdrawn"),
+    )

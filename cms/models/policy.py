@@ -129,6 +129,15 @@ class PolicyPage(PublicationRules, MaterialChange, Page):
     launch_target_date = models.DateField(
         _("target public-launch date"), null=True, blank=True
     )
+    launch_not_before = models.DateField(
+        _("earliest public-launch date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "No launch before this date (the end of an implementation period), "
+            "even when the staff are ready. Empty: as soon as they are."
+        ),
+    )
     version = models.PositiveIntegerField(
         _("version"),
         default=1,
@@ -181,7 +190,9 @@ class PolicyPage(PublicationRules, MaterialChange, Page):
                     ]
                 ),
                 InlinePanel("position_thresholds", label=_("Per-position thresholds")),
-                FieldPanel("launch_target_date"),
+                FieldRowPanel(
+                    [FieldPanel("launch_target_date"), FieldPanel("launch_not_before")]
+                ),
             ],
             heading=_("Readiness for public launch"),
         ),

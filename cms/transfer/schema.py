@@ -40,6 +40,7 @@ POLICY_FIELDS: tuple[str, ...] = (
     "threshold_unit",
     "threshold_level",
     "launch_target_date",
+    "launch_not_before",
 )
 MODULE_FIELDS: tuple[str, ...] = ("title", "slug", "intro", "minutes")
 QUIZ_FIELDS: tuple[str, ...] = ("title", "slug", "intro")
@@ -75,6 +76,7 @@ class PolicySchema(_Part):
     threshold_unit: StrictInt | None = None
     threshold_level: StrictStr | None = None
     launch_target_date: datetime.date | None = None
+    launch_not_before: datetime.date | None = None
 
 
 class ModuleSchema(_Part):

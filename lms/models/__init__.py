@@ -8,6 +8,7 @@ from lms.models.audience import (
 )
 from lms.models.exports import CertificateExport
 from lms.models.imports import ImportJob
+from lms.models.launches import ImmutableRecord, Launch
 from lms.models.learning import ModuleProgress, QuizAttempt
 from lms.models.org import (
     Employee,
@@ -24,7 +25,9 @@ __all__ = [
     "AudienceUnit",
     "CertificateExport",
     "Employee",
+    "ImmutableRecord",
     "ImportJob",
+    "Launch",
     "ManagerScope",
     "ModuleProgress",
     "OrgUnit",

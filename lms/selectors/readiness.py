@@ -114,6 +114,9 @@ class Readiness:
     units: list[UnitReadiness]  # the scope, then its units down to ``depth``
     positions: list[PositionReadiness]
     blockers: list[Blocker] = field(default_factory=list)
+    # Every unit of the scope at the policy's threshold level with anyone
+    # assigned, at any depth (what the per-unit threshold is applied to).
+    at_level: list[UnitReadiness] = field(default_factory=list)
 
     @property
     def nothing_to_train(self) -> bool:
@@ -228,7 +231,12 @@ def readiness_for(
     ]
     positions = _positions(policy, scope, at)
     blockers = _blockers(policy, scope, units, subtree, overall, positions)
-    return Readiness(policy, scope, at, overall, shown, positions, blockers)
+    at_level = [
+        UnitReadiness(u, subtree[u.path], u.depth - scope.depth)
+        for u in units
+        if u.level == policy.threshold_level and subtree[u.path].assigned
+    ]
+    return Readiness(policy, scope, at, overall, shown, positions, blockers, at_level)
 
 
 def _blockers(policy, scope, units, subtree, overall, positions) -> list[Blocker]:
@@ -267,3 +275,52 @@ def _blockers(policy, scope, units, subtree, overall, positions) -> list[Blocker
     return sorted(
         blockers, key=lambda b: (-b.missing, b.figures.percent or 0.0, b.code)
     )
+
+
+def figures_data(f: Figures) -> dict:
+    return {"assigned": f.assigned, "certified": f.certified, "percent": f.percent}
+
+
+def blocker_data(b: Blocker) -> dict:
+    return {
+        "kind": b.kind,
+        "code": b.code,
+        "name": b.name,
+        "threshold": b.threshold,
+        "missing": b.missing,
+        **figures_data(b.figures),
+    }
+
+
+def readiness_data(readiness: Readiness) -> dict:
+    """The readiness as plain JSON data (the command's --json, the API)."""
+    return {
+        "policy": readiness.policy.code,
+        "version": readiness.policy.version,
+        "unit": readiness.scope.code,
+        "at": readiness.at.isoformat(),
+        "ready": readiness.ready,
+        "nothing_to_train": readiness.nothing_to_train,
+        "thresholds": readiness.thresholds,
+        "overall": figures_data(readiness.overall),
+        "units": [
+            {
+                "code": r.unit.code,
+                "name": r.unit.name,
+                "level": r.unit.level,
+                "depth": r.level_below,
+                **figures_data(r.figures),
+            }
+            for r in readiness.units
+        ],
+        "positions": [
+            {
+                "code": p.position.code,
+                "name": p.position.name,
+                "threshold": p.threshold,
+                **figures_data(p.figures),
+            }
+            for p in readiness.positions
+        ],
+        "blockers": [blocker_data(b) for b in readiness.blockers],
+    }

@@ -14,8 +14,9 @@ whatever the number of staff:
    a return reuses the row.
 
 Running a sync twice changes nothing the second time. Two syncs of the same
-policy at once take turns (a PostgreSQL advisory lock on the policy; SQLite
-takes its write lock when the transaction begins), and the insert ignores rows
+policy at once take turns (the policy's readiness lock, ``lms.services.locks``,
+which launches share; SQLite takes its write lock when the transaction
+begins), and the insert ignores rows
 that exist already (``INSERT OR IGNORE`` / ``ON CONFLICT DO NOTHING``), so the
 unique constraint (employee, policy) never fails.
 
@@ -44,13 +45,10 @@ from django_q.tasks import async_task
 from cms.models import PolicyPage
 from lms.models import Assignment, Employee
 from lms.selectors import audience_queryset
+from lms.services.locks import readiness_lock
 
 SYNC_POLICY_TASK = "lms.tasks.assignments_sync_policy"
 SYNC_STAFF_TASK = "lms.tasks.assignments_sync_staff"
-
-# First key of the PostgreSQL advisory lock ``(namespace, policy id)`` that
-# serialises the syncs of one policy ("AS" for assignment sync).
-_LOCK_NAMESPACE = 0x4153
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ def assignments_sync(
     if ids == []:
         return SyncResult()
     with transaction.atomic():
-        _lock_policy(policy_id)
+        readiness_lock(policy_ids=[policy_id])
         now = timezone.now()
         rows = Assignment.objects.filter(policy_id=policy_id)
         if ids is not None:
@@ -164,19 +162,6 @@ def assignments_sync_staff(
         policy_id: assignments_sync(policy_id=policy_id, employee_ids=ids)
         for policy_id in policy_ids
     }
-
-
-def _lock_policy(policy_id: int) -> None:
-    """Make the syncs of one policy take turns (PostgreSQL; released at commit).
-
-    An advisory lock rather than ``SELECT … FOR UPDATE`` on the page: a sync of
-    500,000 staff must not hold up editors saving the page meanwhile.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, policy_id]
-            )
 
 
 def _insert_missing(

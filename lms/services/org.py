@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from lms.models import Employee, OrgUnit, Position, User
 from lms.services.assignments import assignments_sync_staff_enqueue
+from lms.services.locks import readiness_lock_all
 
 # --- Organisation units -------------------------------------------------------
 
@@ -118,6 +119,7 @@ def unit_update(
         parent = OrgUnit.objects.select_for_update().get(pk=parent.pk)
     _check_placement(unit=unit, parent=parent, level=level)
     if parent is not None and parent.path != current_parent_path:
+        readiness_lock_all()  # every scope above it changes
         unit.move(parent, pos="last-child")
         unit.refresh_from_db()
         # Its staff may have left or entered the subtrees of policy audiences.
@@ -262,5 +264,6 @@ def employee_update(
     user.is_active = is_active
     user.save(update_fields=["username", "first_name", "email", "is_active"])
     if (employee.unit_id, employee.position_id, employee.is_active) != audience_before:
+        readiness_lock_all()  # a transfer or a deactivation moves the counts
         assignments_sync_staff_enqueue(employee_ids=[employee.pk])
     return employee

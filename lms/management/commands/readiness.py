@@ -10,54 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cms.models import PolicyPage
 from lms.models import OrgUnit
-from lms.selectors.readiness import Readiness, readiness_for
+from lms.selectors.readiness import Readiness, readiness_data, readiness_for
 from lms.selectors.readiness_check import readiness_differences
-
-
-def readiness_json(readiness: Readiness) -> dict:
-    def figures(f):
-        return {"assigned": f.assigned, "certified": f.certified, "percent": f.percent}
-
-    return {
-        "policy": readiness.policy.code,
-        "version": readiness.policy.version,
-        "unit": readiness.scope.code,
-        "at": readiness.at.isoformat(),
-        "ready": readiness.ready,
-        "nothing_to_train": readiness.nothing_to_train,
-        "thresholds": readiness.thresholds,
-        "overall": figures(readiness.overall),
-        "units": [
-            {
-                "code": r.unit.code,
-                "name": r.unit.name,
-                "level": r.unit.level,
-                "depth": r.level_below,
-                **figures(r.figures),
-            }
-            for r in readiness.units
-        ],
-        "positions": [
-            {
-                "code": p.position.code,
-                "name": p.position.name,
-                "threshold": p.threshold,
-                **figures(p.figures),
-            }
-            for p in readiness.positions
-        ],
-        "blockers": [
-            {
-                "kind": b.kind,
-                "code": b.code,
-                "name": b.name,
-                "threshold": b.threshold,
-                "missing": b.missing,
-                **figures(b.figures),
-            }
-            for b in readiness.blockers
-        ],
-    }
 
 
 class Command(BaseCommand):
@@ -95,7 +49,7 @@ class Command(BaseCommand):
             return
         readiness = readiness_for(policy=policy, scope=scope, depth=max(depth, 0))
         if json:
-            self.stdout.write(_dumps(readiness_json(readiness)))
+            self.stdout.write(_dumps(readiness_data(readiness)))
             return
         self._table(readiness)
 

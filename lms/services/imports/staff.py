@@ -56,6 +56,7 @@ from lms.services.imports.staff_write import (
     rows_update,
     staff_tables_analyze,
 )
+from lms.services.locks import readiness_lock_all
 
 BATCH_SIZE = 2000  # rows per write round trip (well under SQLite's limits)
 # After this many changed employees, refresh PostgreSQL's statistics at once
@@ -188,6 +189,8 @@ class _StaffImport:
         self.report.reset_changes()
         self.report.new_positions = list(checker.new_positions)
         with transaction.atomic():
+            # Transfers and deactivations move readiness: launches wait.
+            readiness_lock_all()
             if checker.new_positions:
                 for position in positions_create(checker.new_positions.items()):
                     self.position_ids[position.code] = position.pk
