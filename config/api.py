@@ -8,9 +8,11 @@ from functools import partial
 
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.openapi.views import openapi_view
 
 from certificates.api import router as certificates_router
+from lms.api import router as lms_router
 
 api = NinjaAPI(
     title="Rollout Academy API",
@@ -23,6 +25,23 @@ api = NinjaAPI(
     docs_url=None,  # served by docs_view, for signed-in people only
 )
 api.add_router("/certificates", certificates_router)
+api.add_router("/", lms_router)
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request, error: ValidationError):
+    """422 with one readable sentence and the errors (the body, a query
+    parameter), the shape every 4xx answer of the API has: ``detail``."""
+    where = "; ".join(
+        f"{'.'.join(str(part) for part in item.get('loc', ()))}: {item.get('msg', '')}"
+        for item in error.errors
+    )
+    return api.create_response(
+        request,
+        {"detail": f"Invalid request: {where}", "errors": error.errors},
+        status=422,
+    )
+
 
 # The OpenAPI document stays public (integrations read it); the interactive
 # documentation needs a sign-in.

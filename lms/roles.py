@@ -97,6 +97,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_USERS,
         *_CERTIFICATES,
         "lms.view_launch",
+        *[f"wagtailcore.{verb}_apitoken" for verb in ("add", "change", "delete")],
     ],
 }
 

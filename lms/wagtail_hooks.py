@@ -17,6 +17,7 @@ from wagtail.admin.site_summary import SummaryItem
 from certificates.models import Certificate
 from cms.models import CatalogPage, ModulePage, PolicyPage, QuizPage
 from lms.admin import certificates, stats
+from lms.admin.api_tokens import api_token_viewset
 from lms.admin.choosers import org_unit_chooser_viewset, user_chooser_viewset
 from lms.admin.viewsets import OrganisationViewSetGroup
 from lms.models import Employee, QuizAttempt
@@ -39,7 +40,12 @@ def register_import_permission():
 
 @hooks.register("register_admin_viewset")
 def register_organisation_viewsets():
-    return [org_unit_chooser_viewset, user_chooser_viewset, organisation]
+    return [
+        org_unit_chooser_viewset,
+        user_chooser_viewset,
+        organisation,
+        api_token_viewset,
+    ]
 
 
 class OrganisationSummaryItem(SummaryItem):

@@ -50,7 +50,15 @@ from django.utils import timezone
 from wagtail.documents.models import Document
 from wagtail.images.models import Image
 from wagtail.log_actions import log
-from wagtail.models import Collection, Page, Site, Task, TaskState, Workflow
+from wagtail.models import (
+    APIToken,
+    Collection,
+    Page,
+    Site,
+    Task,
+    TaskState,
+    Workflow,
+)
 
 from certificates.models import Certificate
 from cms.models import HomePage, PolicyPage
@@ -277,6 +285,7 @@ def build_world() -> World:
         file=ContentFile(b"the guide", name="guide.txt"),
         collection=collection,
     )
+    APIToken.create_token(user=users[LAUNCH], name="matrix")
     # An administrator's edit of the other employee, in the audit log.
     log(instance=other, action="wagtail.edit", user=users[ADMINISTRATOR])
     home = HomePage.objects.get()
@@ -519,6 +528,42 @@ MATRIX: list[Entry] = [
     Entry("api:openapi-json", PUBLIC),
     Entry("api_docs", may(*SIGNED_IN)),
     Entry("api:certificate_get", PUBLIC),
+    # --- The launch gate's API (session here; tokens in tests/lms/test_api.py) ----
+    *(
+        Entry(
+            name, may(*ORG_READERS, anonymous=NO), ids=lambda w: {"code": w.policy.code}
+        )
+        for name in ("api:policies_list", "api:policy_get", "api:launches_list")
+    ),
+    *(
+        Entry(
+            f"api:{name}",
+            cases=lambda w, route=route: [
+                Case(
+                    "own province",
+                    {},
+                    may(*ORG_READERS, anonymous=NO),
+                    path=f"/api/v1/policies/{w.policy.code}/{route}?unit=GZ-TH",
+                ),
+                Case(
+                    "other province",
+                    {},
+                    may(ADMINISTRATOR, anonymous=NO),
+                    path=f"/api/v1/policies/{w.policy.code}/{route}?unit=BJ-DC",
+                ),
+            ],
+        )
+        for name, route in (
+            ("policy_readiness", "readiness"),
+            ("policy_launch_status", "launch-status"),
+        )
+    ),
+    *(
+        # Without a JSON body: 422 for launch officers, 403 for the others,
+        # 401 for anonymous callers (tests/lms/test_api.py posts real bodies).
+        Entry(name, post=may(anonymous=NO), ids=lambda w: {"code": w.policy.code})
+        for name in ("api:policy_launch", "api:policy_withdraw")
+    ),
     # --- The admin's door and shared pieces ----------------------------------------
     Entry("wagtailadmin_home", may(*ADMIN_USERS)),
     Entry("wagtailadmin_account", may(*ADMIN_USERS), may(*ADMIN_USERS)),
@@ -900,6 +945,13 @@ MATRIX: list[Entry] = [
         may(ADMINISTRATOR),
         may(ADMINISTRATOR),
         ids=lambda w: {"pk": w.users[TRAINER].pk},
+        prefix=True,
+    ),
+    Entry(
+        "wagtailusers_api_tokens:",
+        may(ADMINISTRATOR),
+        may(ADMINISTRATOR),
+        ids=lambda w: {"pk": APIToken.objects.get(name="matrix").pk},
         prefix=True,
     ),
     Entry(

@@ -18,8 +18,10 @@ from lms.models.org import (
     User,
     private_storage,
 )
+from lms.models.tokens import ApiTokenExpiry
 
 __all__ = [
+    "ApiTokenExpiry",
     "Assignment",
     "AudiencePosition",
     "AudienceUnit",

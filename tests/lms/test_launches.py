@@ -31,14 +31,19 @@ from tests.lms.test_readiness import staff
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def policy(tree, positions):
+def gate_policy():
+    """A published policy: 80 % overall, 50 % in every county."""
     return build_course(
         questions=pool(2),
         threshold_overall=80,
         threshold_unit=50,
         threshold_level="county",
     )
+
+
+@pytest.fixture
+def policy(tree, positions):
+    return gate_policy()
 
 
 def officer(*units, username=None):
