@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -34,7 +33,12 @@ from lms.models import (
     OrgUnit,
     PositionThreshold,
 )
-from lms.selectors.launches import launch_status, launches_in_force
+from lms.selectors.launches import (
+    launch_status,
+    launches_concerning,
+    launches_in_force,
+    launches_visible_to,
+)
 from lms.selectors.readiness import blocker_data, readiness_data, readiness_for
 from lms.selectors.scope import scope_paths_for
 from lms.services.launches import LaunchRefused, launch_record, launch_withdraw
@@ -324,27 +328,14 @@ def launches_list(
     """Newest first. ``unit``: the records that cover it or lie inside it.
     Records outside the caller's scopes (and not above them) are left out."""
     _require(request, READ_PERMISSION)
-    records = Launch.objects.select_related("withdraws", "unit")
+    records = launches_visible_to(user=request.user)
     if policy:
         records = records.filter(policy=_policy(policy))
     if unit:
-        records = records.filter(_concerning([_unit(request, unit).path]))
-    paths = scope_paths_for(user=request.user)
-    if paths is not None:
-        records = records.filter(_concerning(paths))
+        records = records.filter(launches_concerning(paths=[_unit(request, unit).path]))
     if since:
         records = records.filter(at__gte=since)
     return [launch_data(record) for record in records.order_by("-at", "-pk")[:limit]]
-
-
-def _concerning(paths: list[str]) -> Q:
-    """Records whose scope is inside one of ``paths`` or above it."""
-    step = OrgUnit.steplen
-    query = Q(pk__in=[])
-    for path in paths:
-        above = [path[:end] for end in range(step, len(path) + 1, step)]
-        query |= Q(unit__path__startswith=path) | Q(unit__path__in=above)
-    return query
 
 
 def _refusal(refused: LaunchRefused):

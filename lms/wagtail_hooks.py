@@ -16,7 +16,7 @@ from wagtail.admin.site_summary import SummaryItem
 
 from certificates.models import Certificate
 from cms.models import CatalogPage, ModulePage, PolicyPage, QuizPage
-from lms.admin import certificates, stats
+from lms.admin import certificates, launches, stats
 from lms.admin.api_tokens import api_token_viewset
 from lms.admin.choosers import org_unit_chooser_viewset, user_chooser_viewset
 from lms.admin.viewsets import OrganisationViewSetGroup
@@ -131,6 +131,21 @@ def register_certificate_urls():
 @hooks.register("register_admin_menu_item")
 def register_certificates_menu_item():
     return certificates.certificates_menu_item()
+
+
+@hooks.register("register_admin_urls")
+def register_launch_urls():
+    return launches.urlpatterns
+
+
+@hooks.register("register_admin_menu_item")
+def register_launch_gate_menu_item():
+    return launches.launch_menu_items()[0]
+
+
+@hooks.register("register_admin_menu_item")
+def register_launch_records_menu_item():
+    return launches.launch_menu_items()[1]
 
 
 def _policies_with_records(page) -> bool:

@@ -528,6 +528,24 @@ MATRIX: list[Entry] = [
     Entry("api:openapi-json", PUBLIC),
     Entry("api_docs", may(*SIGNED_IN)),
     Entry("api:certificate_get", PUBLIC),
+    # --- The launch gate in the admin ---------------------------------------------
+    Entry(
+        "lms_launch_gate",
+        cases=lambda w: [
+            Case(
+                "own province",
+                {},
+                may(*ORG_READERS),
+                # A POST without an action is 400 for the launch officer and
+                # refused for the others (tests/lms/test_launch_admin.py
+                # launches for real).
+                NOBODY,
+                path=f"/admin/lms/launch/?policy={w.policy.pk}&unit={w.units['GZ-TH'].pk}",
+            ),
+        ],
+    ),
+    Entry("lms_launches", may(*ORG_READERS)),
+    Entry("lms_launch", NOBODY, ids=lambda w: {"reference": "NOSUCHRECORD"}),
     # --- The launch gate's API (session here; tokens in tests/lms/test_api.py) ----
     *(
         Entry(

@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from cms.models import PolicyPage
 from lms.models import Launch, OrgUnit
 from lms.selectors.readiness import Readiness, readiness_for
+from lms.selectors.scope import scope_paths_for
 
 
 def launches_in_force(*, policy: PolicyPage) -> QuerySet[Launch]:
@@ -29,15 +30,35 @@ def launches_in_force(*, policy: PolicyPage) -> QuerySet[Launch]:
     )
 
 
-def _prefixes(unit: OrgUnit) -> list[str]:
+def _prefixes_of(path: str) -> list[str]:
     step = OrgUnit.steplen
-    return [unit.path[:end] for end in range(step, len(unit.path) + 1, step)]
+    return [path[:end] for end in range(step, len(path) + 1, step)]
 
 
 def launches_in_force_over(*, policy: PolicyPage, unit: OrgUnit) -> list[Launch]:
     """The launches in force that cover ``unit``: its own and those of the
     units above it, earliest first (one query)."""
-    return list(launches_in_force(policy=policy).filter(unit__path__in=_prefixes(unit)))
+    return list(
+        launches_in_force(policy=policy).filter(unit__path__in=_prefixes_of(unit.path))
+    )
+
+
+def launches_concerning(*, paths: list[str]) -> Q:
+    """Records whose scope lies inside one of the subtrees ``paths`` or
+    above one of them (a group-wide launch concerns every province)."""
+    query = Q(pk__in=[])
+    for path in paths:
+        query |= Q(unit__path__startswith=path) | Q(unit__path__in=_prefixes_of(path))
+    return query
+
+
+def launches_visible_to(*, user) -> QuerySet[Launch]:
+    """The records a person may read: those concerning their scopes."""
+    records = Launch.objects.select_related("withdraws", "unit", "withdrawal")
+    paths = scope_paths_for(user=user)
+    return (
+        records if paths is None else records.filter(launches_concerning(paths=paths))
+    )
 
 
 @dataclass(frozen=True)
