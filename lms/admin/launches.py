@@ -119,6 +119,9 @@ class LaunchGateView(LaunchAccessMixin, WagtailAdminTemplateMixin, TemplateView)
             return None
         return data["policy"], unit, data["depth"] if data["depth"] is not None else 1
 
+    def get_breadcrumbs_items(self) -> list[dict]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["form"] = self.form
@@ -212,6 +215,9 @@ class LaunchIndexView(LaunchAccessMixin, WagtailAdminTemplateMixin, TemplateView
     template_name = "lms/admin/launches/index.html"
     page_title = gettext_lazy("Launch records")
     header_icon = "list-ul"
+
+    def get_breadcrumbs_items(self) -> list[dict]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -37,6 +37,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
 from cms.models import PolicyPage
@@ -139,9 +140,14 @@ def _refusals(policy: PolicyPage, unit: OrgUnit, readiness: Readiness, at) -> li
             % {"unit": unit.name}
         )
     elif readiness.blockers:
+        count = len(readiness.blockers)
         reasons.append(
-            _("%(unit)s is not ready: %(count)d threshold(s) not met.")
-            % {"unit": unit.name, "count": len(readiness.blockers)}
+            ngettext(
+                "%(unit)s is not ready: %(count)d threshold is not met.",
+                "%(unit)s is not ready: %(count)d thresholds are not met.",
+                count,
+            )
+            % {"unit": unit.name, "count": count}
         )
     return reasons
 
