@@ -129,26 +129,14 @@ class LaunchGateView(LaunchAccessMixin, WagtailAdminTemplateMixin, TemplateView)
         if chosen is None:
             return context
         policy, unit, depth = chosen
-        readiness = kwargs.get("refused_readiness") or readiness_for(
-            policy=policy, scope=unit, depth=depth
-        )
+        readiness = readiness_for(policy=policy, scope=unit, depth=depth)
         status = launch_status(policy=policy, unit=unit)
-        visible = scope_paths_for(user=self.request.user)
         context.update(
             policy=policy,
             unit=unit,
             readiness=readiness,
             status=status,
-            launched=[
-                scope
-                for scope in launched_scopes(policy=policy)
-                if visible is None
-                or any(
-                    scope.record.unit.path.startswith(p)
-                    or p.startswith(scope.record.unit.path)
-                    for p in visible
-                )
-            ],
+            launched=launched_scopes(policy=policy, user=self.request.user),
             may_launch=launch_may(user=self.request.user, unit=unit),
             own_launch=status.launched and not status.through_unit_above,
             launch_form=kwargs.get("launch_form") or LaunchForm(),
@@ -184,9 +172,7 @@ class LaunchGateView(LaunchAccessMixin, WagtailAdminTemplateMixin, TemplateView)
             record = service(policy=policy, unit=unit, user=request.user, **values)
         except LaunchRefused as refused:
             return self.render_to_response(
-                self.get_context_data(
-                    refusal=refused, refused_readiness=refused.readiness, **extra
-                ),
+                self.get_context_data(refusal=refused, **extra),
                 status=409,
             )
         except ValidationError as error:

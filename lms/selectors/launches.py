@@ -106,14 +106,19 @@ class LaunchedScope:
 
 
 def launched_scopes(
-    *, policy: PolicyPage, at: datetime.datetime | None = None
+    *, policy: PolicyPage, user=None, at: datetime.datetime | None = None
 ) -> list[LaunchedScope]:
-    """Every launch in force of ``policy`` with its scope's readiness now
-    (one readiness evaluation per launched scope: a few dozen at most)."""
+    """Every launch in force of ``policy`` (those concerning ``user``'s
+    scopes, when given) with its scope's readiness now: one readiness
+    evaluation per launched scope, a few dozen at most."""
     at = at or timezone.now()
+    records = launches_in_force(policy=policy)
+    paths = scope_paths_for(user=user) if user is not None else None
+    if paths is not None:
+        records = records.filter(launches_concerning(paths=paths))
     return [
         LaunchedScope(
             record, readiness_for(policy=policy, scope=record.unit, depth=0, at=at)
         )
-        for record in launches_in_force(policy=policy)
+        for record in records
     ]

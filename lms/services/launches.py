@@ -31,7 +31,7 @@ record is in Wagtail's audit log too.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -60,7 +60,7 @@ class LaunchRefused(Exception):
 
     reasons: list[str]
     readiness: Readiness | None = None
-    conflict: Launch | None = field(default=None)
+    conflict: Launch | None = None
 
     def __str__(self) -> str:
         return " ".join(self.reasons)
@@ -172,11 +172,7 @@ def launch_record(
     """Launch ``policy`` in ``unit``'s subtree, or raise :class:`LaunchRefused`
     (nothing written) or ``PermissionDenied``."""
     _authorise(user, unit)
-    note = (note or "").strip()
-    if len(note) > NOTE_MAX:
-        raise ValidationError(
-            _("The note is too long (at most %(max)d characters).") % {"max": NOTE_MAX}
-        )
+    note = _text(note, _("The note is too long (at most %(max)d characters)."))
     policy = _locked(policy)
     unit = OrgUnit.objects.get(pk=unit.pk)
     at = at or timezone.now()
@@ -204,20 +200,14 @@ def launch_record(
     reasons = _refusals(policy, unit, readiness, at)
     if reasons:
         raise LaunchRefused(reasons, readiness)
-    record = Launch.objects.create(
-        kind=Launch.Kind.LAUNCH,
+    record = _record(
+        Launch.Kind.LAUNCH,
         policy=policy,
-        policy_code=policy.code,
-        policy_title=policy.title,
-        version=policy.version,
         unit=unit,
-        unit_code=unit.code,
-        unit_name=unit.name,
-        unit_path=unit.path,
-        by=user,
-        by_name=user.get_full_name() or user.get_username(),
+        user=user,
         at=at,
         note=note,
+        version=policy.version,
         thresholds=_thresholds(policy, readiness),
         snapshot=launch_snapshot(readiness),
     )
@@ -238,14 +228,9 @@ def launch_withdraw(
     (a fault found after launch, say). A unit launched only through a unit
     above it is withdrawn there."""
     _authorise(user, unit)
-    reason = (reason or "").strip()
+    reason = _text(reason, _("The reason is too long (at most %(max)d characters)."))
     if not reason:
         raise ValidationError(_("Say why the launch is withdrawn."))
-    if len(reason) > NOTE_MAX:
-        raise ValidationError(
-            _("The reason is too long (at most %(max)d characters).")
-            % {"max": NOTE_MAX}
-        )
     policy = _locked(policy)
     unit = OrgUnit.objects.get(pk=unit.pk)
     in_force = launches_in_force_over(policy=policy, unit=unit)
@@ -268,26 +253,44 @@ def launch_withdraw(
             reasons = [_("%(unit)s is not launched.") % {"unit": unit.name}]
         raise LaunchRefused(reasons)
     launched = own[0]
-    record = Launch.objects.create(
-        kind=Launch.Kind.WITHDRAWAL,
+    record = _record(
+        Launch.Kind.WITHDRAWAL,
+        policy=policy,
+        unit=unit,
+        user=user,
+        at=at or timezone.now(),
+        note=reason,
+        version=launched.version,
+        withdraws=launched,
+        thresholds=launched.thresholds,
+    )
+    _log(record, "lms.launch_withdraw", user)
+    return record
+
+
+def _text(value: str, too_long: str) -> str:
+    value = (value or "").strip()
+    if len(value) > NOTE_MAX:
+        raise ValidationError(too_long % {"max": NOTE_MAX})
+    return value
+
+
+def _record(kind: str, *, policy: PolicyPage, unit: OrgUnit, user: User, **values):
+    """Write a record, copying the names it is read by (a policy's title or
+    a unit's name may change later; the record keeps what they were)."""
+    return Launch.objects.create(
+        kind=kind,
         policy=policy,
         policy_code=policy.code,
         policy_title=policy.title,
-        version=launched.version,
         unit=unit,
         unit_code=unit.code,
         unit_name=unit.name,
         unit_path=unit.path,
         by=user,
         by_name=user.get_full_name() or user.get_username(),
-        at=at or timezone.now(),
-        note=reason,
-        withdraws=launched,
-        thresholds=launched.thresholds,
-        snapshot={},
+        **values,
     )
-    _log(record, "lms.launch_withdraw", user)
-    return record
 
 
 def _log(record: Launch, action: str, user: User) -> None:

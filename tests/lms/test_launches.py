@@ -449,3 +449,14 @@ class TestRaces:
         assert len(records) == 1 and len(refusals) == 1
         assert refusals[0].conflict == records[0]
         assert Launch.objects.count() == 1
+
+
+def test_launched_scopes_are_those_concerning_the_persons_scopes(policy, tree):
+    staff(policy, tree["GZ-TH"], 10, certified=10)
+    staff(policy, tree["BJ-DC"], 10, certified=10)
+    hq = officer(tree["HQ"])
+    gz = launch_record(policy=policy, unit=tree["GZ-TH"], user=hq)
+    launch_record(policy=policy, unit=tree["BJ"], user=hq)
+    seen = launched_scopes(policy=policy, user=officer(tree["GD"]))
+    assert [scope.record for scope in seen] == [gz]
+    assert len(launched_scopes(policy=policy)) == 2
