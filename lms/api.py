@@ -40,7 +40,7 @@ from lms.selectors.launches import (
     launches_visible_to,
 )
 from lms.selectors.readiness import blocker_data, readiness_data, readiness_for
-from lms.selectors.scope import scope_paths_for
+from lms.selectors.scope import unit_visible_to
 from lms.services.launches import LaunchRefused, launch_record, launch_withdraw
 
 READ_PERMISSION = "lms.view_launch"
@@ -187,8 +187,7 @@ def _unit(request: HttpRequest, code: str | None) -> OrgUnit:
     )
     if unit is None:
         raise HttpError(404, _("There is no organisation yet."))
-    paths = scope_paths_for(user=request.user)
-    if paths is not None and not any(unit.path.startswith(p) for p in paths):
+    if not unit_visible_to(user=request.user, unit=unit):
         raise HttpError(403, _("%(unit)s is outside your scope.") % {"unit": unit.code})
     return unit
 

@@ -19,6 +19,7 @@ from lms.selectors.scope import (
     employees_visible_to,
     scope_paths_for,
     unit_lineage,
+    unit_visible_to,
     units_in_scope,
     units_visible_to,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "standings_for",
     "unit_lineage",
     "unit_parent",
+    "unit_visible_to",
     "units_annotate_for_listing",
     "units_in_scope",
     "units_parent_name",

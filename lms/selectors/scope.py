@@ -45,6 +45,13 @@ def _subtree_filter(paths: list[str], field: str) -> Q:
     return query
 
 
+def unit_visible_to(*, user: User, unit: OrgUnit) -> bool:
+    """Whether ``unit`` lies in one of ``user``'s subtrees (no query for
+    administrators, one for everyone else)."""
+    paths = scope_paths_for(user=user)
+    return paths is None or any(unit.path.startswith(path) for path in paths)
+
+
 def units_visible_to(*, user: User) -> QuerySet[OrgUnit]:
     return units_in_scope(paths=scope_paths_for(user=user))
 

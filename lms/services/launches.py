@@ -44,7 +44,7 @@ from cms.models import PolicyPage
 from lms.models import Launch, OrgUnit, User
 from lms.selectors.launches import launches_in_force_over
 from lms.selectors.readiness import Readiness, figures_data, readiness_for
-from lms.selectors.scope import scope_paths_for
+from lms.selectors.scope import unit_visible_to
 from lms.services.locks import readiness_lock
 
 LAUNCH_PERMISSION = "lms.add_launch"
@@ -70,8 +70,7 @@ def launch_may(*, user: User, unit: OrgUnit) -> bool:
     """Whether ``user`` may launch (and withdraw) in ``unit``'s subtree."""
     if not user.is_active or not user.has_perm(LAUNCH_PERMISSION):
         return False
-    paths = scope_paths_for(user=user)
-    return paths is None or any(unit.path.startswith(path) for path in paths)
+    return unit_visible_to(user=user, unit=unit)
 
 
 def _authorise(user: User, unit: OrgUnit) -> None:
