@@ -13,6 +13,9 @@ as a subset of the glyphs used (a few tens of KB); where no such font is
 installed the page uses reportlab's built-in CID font ``STSong-Light``, which
 PDF readers supply themselves (nothing embedded, so its look depends on the
 reader) — ``certificates.checks`` warns about it.
+
+:func:`pdf_font`, :func:`qr_draw` and :func:`date_text` are shared with the
+other bilingual documents of the product (the launch evidence, in ``lms``).
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ class CertificateData:
 
 
 @functools.cache
-def _font(path: str | None) -> str:
+def pdf_font(path: str | None) -> str:
     """The registered name of the font at ``path`` (a .ttf, .otf or the first
     face of a .ttc), or of the built-in CID font when there is none."""
     if path and Path(path).is_file():
@@ -69,10 +72,10 @@ def _font(path: str | None) -> str:
 
 def font_embeds(path: str | None) -> bool:
     """Whether certificates drawn with ``path`` embed their font."""
-    return _font(path) != FALLBACK_FONT
+    return pdf_font(path) != FALLBACK_FONT
 
 
-def _date(value: datetime.date | None) -> tuple[str, str]:
+def date_text(value: datetime.date | None) -> tuple[str, str]:
     """A date in Chinese and in ISO form (read the same everywhere)."""
     if value is None:
         return "长期有效", "does not expire"
@@ -97,7 +100,7 @@ _QR_MASK = 2
 _QR_QUIET = 2  # modules of white border (the page around is white too)
 
 
-def _qr(pdf: canvas.Canvas, url: str, x: float, y: float, side: float) -> None:
+def qr_draw(pdf: canvas.Canvas, url: str, x: float, y: float, side: float) -> None:
     """A QR code of ``url`` (error correction M) filling a ``side`` square,
     drawn as one path of the dark runs of each row."""
     code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
@@ -127,7 +130,7 @@ def _qr(pdf: canvas.Canvas, url: str, x: float, y: float, side: float) -> None:
 
 def certificate_pdf(data: CertificateData, *, font_path: str | None = None) -> bytes:
     """The PDF of one certificate (one A4 landscape page)."""
-    font = _font(font_path)
+    font = pdf_font(font_path)
     buffer = io.BytesIO()
     width, height = landscape(A4)
     pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
@@ -175,8 +178,8 @@ def certificate_pdf(data: CertificateData, *, font_path: str | None = None) -> b
         f"{data.policy_code} · 第 {data.version} 版 · version {data.version}",
     )
 
-    issued_zh, issued_en = _date(data.issued_on)
-    expires_zh, expires_en = _date(data.expires_on)
+    issued_zh, issued_en = date_text(data.issued_on)
+    expires_zh, expires_en = date_text(data.expires_on)
     pdf.setFillColor(INK)
     left = 30 * mm
     rows = [
@@ -197,7 +200,7 @@ def certificate_pdf(data: CertificateData, *, font_path: str | None = None) -> b
 
     side = 34 * mm
     qr_x, qr_y = width - 30 * mm - side, 26 * mm
-    _qr(pdf, data.verify_url, qr_x, qr_y, side)
+    qr_draw(pdf, data.verify_url, qr_x, qr_y, side)
     pdf.setFont(font, 8)
     pdf.setFillColor(MUTED)
     pdf.drawCentredString(qr_x + side / 2, qr_y - 4 * mm, "扫码验证 · Scan to verify")

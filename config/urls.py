@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from config.api import api, docs_view
 from lms.forms import EmployeeNumberLoginForm
+from lms.views import launches
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("my/", include("lms.urls")),
     path("certificates/", include("certificates.urls")),
+    path("launches/<str:reference>/", launches.launch_confirm, name="launch_confirm"),
     path("api/v1/docs", docs_view, name="api_docs"),
     path("api/v1/", api.urls),
     # Pages name the icon; this answers clients that ask for the old address.

@@ -545,7 +545,13 @@ MATRIX: list[Entry] = [
         ],
     ),
     Entry("lms_launches", may(*ORG_READERS)),
-    Entry("lms_launch", NOBODY, ids=lambda w: {"reference": "NOSUCHRECORD"}),
+    *(
+        Entry(name, NOBODY, ids=lambda w: {"reference": "NOSUCHRECORD"})
+        for name in ("lms_launch", "lms_launch_pdf")
+    ),
+    # The public confirmation of a launch record (tests/lms/test_evidence.py
+    # reads a real one: reference, measure, scope, date, nobody's name).
+    Entry("launch_confirm", NOBODY_404, ids=lambda w: {"reference": "NOSUCHRECORD"}),
     # --- The launch gate's API (session here; tokens in tests/lms/test_api.py) ----
     *(
         Entry(

@@ -37,6 +37,7 @@ from lms.selectors.readiness import readiness_for
 from lms.services.launches import (
     NOTE_MAX,
     LaunchRefused,
+    launch_evidence,
     launch_may,
     launch_record,
     launch_withdraw,
@@ -259,11 +260,30 @@ class LaunchDetailView(LaunchAccessMixin, WagtailAdminTemplateMixin, TemplateVie
         return context
 
 
+class LaunchPdfView(LaunchDetailView):
+    """The record's evidence PDF (drawn on demand: a few pages, or ~60 for a
+    group-wide launch's ~3,000 counties)."""
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        record = self.record
+        response = HttpResponse(launch_evidence(record), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="launch-{record.reference}.pdf"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 urlpatterns = [
     path("lms/launch/", LaunchGateView.as_view(), name="lms_launch_gate"),
     path("lms/launches/", LaunchIndexView.as_view(), name="lms_launches"),
     path(
         "lms/launches/<str:reference>/", LaunchDetailView.as_view(), name="lms_launch"
+    ),
+    path(
+        "lms/launches/<str:reference>/pdf/",
+        LaunchPdfView.as_view(),
+        name="lms_launch_pdf",
     ),
 ]
 

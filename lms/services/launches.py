@@ -33,14 +33,17 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from wagtail.log_actions import log
 
 from cms.models import PolicyPage
+from lms.evidence import EvidenceData, evidence_pdf
 from lms.models import Launch, OrgUnit, User
 from lms.selectors.launches import launches_in_force_over
 from lms.selectors.readiness import Readiness, figures_data, readiness_for
@@ -303,4 +306,33 @@ def _log(record: Launch, action: str, user: User) -> None:
             "version": record.version,
             "unit": record.unit_code,
         },
+    )
+
+
+def launch_confirm_url(reference: str) -> str:
+    """The public page confirming a record exists: the evidence's QR target."""
+    return settings.SITE_URL + reverse("launch_confirm", args=[reference])
+
+
+def launch_evidence(record: Launch) -> bytes:
+    """The record's evidence PDF (``lms.evidence``), drawn from its fields."""
+    withdraws = record.withdraws.reference if record.withdraws_id else None
+    return evidence_pdf(
+        EvidenceData(
+            reference=record.reference,
+            kind=record.kind,
+            policy_code=record.policy_code,
+            policy_title=record.policy_title,
+            version=record.version,
+            unit_code=record.unit_code,
+            unit_name=record.unit_name,
+            by_name=record.by_name,
+            at=timezone.localtime(record.at),
+            note=record.note,
+            thresholds=record.thresholds,
+            snapshot=record.snapshot,
+            confirm_url=launch_confirm_url(record.reference),
+            withdraws=withdraws,
+        ),
+        font_path=settings.CERTIFICATE_FONT,
     )
