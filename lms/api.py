@@ -29,11 +29,11 @@ from lms.api_auth import API_AUTH
 from lms.models import (
     AudiencePosition,
     AudienceUnit,
-    Launch,
     OrgUnit,
     PositionThreshold,
 )
 from lms.selectors.launches import (
+    launch_data,
     launch_status,
     launches_concerning,
     launches_in_force,
@@ -190,23 +190,6 @@ def _unit(request: HttpRequest, code: str | None) -> OrgUnit:
     if not unit_visible_to(user=request.user, unit=unit):
         raise HttpError(403, _("%(unit)s is outside your scope.") % {"unit": unit.code})
     return unit
-
-
-def launch_data(record: Launch) -> dict:
-    return {
-        "reference": record.reference,
-        "kind": record.kind,
-        "policy": record.policy_code,
-        "version": record.version,
-        "unit": record.unit_code,
-        "unit_name": record.unit_name,
-        "at": record.at,
-        "by": record.by_name,
-        "note": record.note,
-        "withdraws": record.withdraws.reference if record.withdraws_id else None,
-        "thresholds": record.thresholds,
-        "snapshot": record.snapshot,
-    }
 
 
 def _thresholds(policy: PolicyPage) -> dict:

@@ -98,6 +98,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CERTIFICATES,
         "lms.view_launch",
         *[f"wagtailcore.{verb}_apitoken" for verb in ("add", "change", "delete")],
+        *[
+            f"lms.{verb}_webhookendpoint"
+            for verb in ("add", "change", "delete", "view")
+        ],
+        "lms.view_webhookdelivery",
     ],
 }
 

@@ -26,6 +26,16 @@ SCHEDULES = {
         60,
         "certificates_sweep",
     ),
+    gettext_noop("Send webhook deliveries that are due (retries, lost tasks)"): (
+        "lms.tasks.webhooks_sweep",
+        1,
+        "webhooks_sweep",
+    ),
+    gettext_noop("Announce launched scopes that fell below their thresholds"): (
+        "lms.tasks.launches_watch",
+        15,
+        "webhooks_sweep",
+    ),
     gettext_noop("Give assignments of expired certificates a new due date"): (
         "lms.tasks.assignments_reopen_expired",
         60 * 24,

@@ -7,7 +7,13 @@ leaves no task behind.
 
 from __future__ import annotations
 
-from lms.services import assignments, attempts, certificate_exports, certificates
+from lms.services import (
+    assignments,
+    attempts,
+    certificate_exports,
+    certificates,
+    webhooks,
+)
 from lms.services.imports import jobs
 
 
@@ -71,3 +77,18 @@ def certificate_export_build(export_id: int) -> str | None:
 def certificate_exports_sweep() -> int:
     """Delete expired exports; rebuild the ones a lost task left pending."""
     return certificate_exports.certificate_exports_sweep()
+
+
+def webhook_deliver(delivery_id: int) -> str | None:
+    """One attempt at a webhook delivery (after the event's commit)."""
+    return webhooks.webhook_deliver(delivery_id=delivery_id)
+
+
+def webhooks_sweep() -> int:
+    """Send the webhook deliveries that are due (retries, lost tasks)."""
+    return webhooks.webhooks_sweep()
+
+
+def launches_watch() -> int:
+    """Announce launched scopes that fell below their thresholds."""
+    return webhooks.launches_watch()

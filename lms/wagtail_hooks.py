@@ -20,6 +20,7 @@ from lms.admin import certificates, launches, stats
 from lms.admin.api_tokens import api_token_viewset
 from lms.admin.choosers import org_unit_chooser_viewset, user_chooser_viewset
 from lms.admin.viewsets import OrganisationViewSetGroup
+from lms.admin.webhooks import webhook_viewsets
 from lms.models import Employee, QuizAttempt
 from lms.selectors import admin_summary
 from lms.views import training
@@ -45,6 +46,7 @@ def register_organisation_viewsets():
         user_chooser_viewset,
         organisation,
         api_token_viewset,
+        *webhook_viewsets,
     ]
 
 

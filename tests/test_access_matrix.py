@@ -64,7 +64,13 @@ from certificates.models import Certificate
 from cms.models import HomePage, PolicyPage
 from cms.quiz import quiz_pool
 from lms import roles
-from lms.models import Assignment, ImportJob, ManagerScope
+from lms.models import (
+    Assignment,
+    ImportJob,
+    ManagerScope,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from lms.services.attempts import attempt_read, attempt_start, attempt_submit
 from lms.services.imports.jobs import job_create
 from lms.services.progress import module_complete
@@ -174,6 +180,8 @@ class World:
     document: Document
     scope_own: ManagerScope
     scope_other: ManagerScope
+    webhook: WebhookEndpoint
+    delivery: WebhookDelivery
     ids: dict = field(default_factory=dict)
 
     @property
@@ -286,6 +294,10 @@ def build_world() -> World:
         collection=collection,
     )
     APIToken.create_token(user=users[LAUNCH], name="matrix")
+    webhook = WebhookEndpoint.objects.create(name="matrix", url="https://hook.example/")
+    delivery = WebhookDelivery.objects.create(
+        endpoint=webhook, event="launch", payload={}, status="failed"
+    )
     # An administrator's edit of the other employee, in the audit log.
     log(instance=other, action="wagtail.edit", user=users[ADMINISTRATOR])
     home = HomePage.objects.get()
@@ -307,6 +319,8 @@ def build_world() -> World:
         document=document,
         scope_own=scope_own,
         scope_other=scope_other,
+        webhook=webhook,
+        delivery=delivery,
     )
     site = Site.objects.get()
     world.ids = {
@@ -977,6 +991,29 @@ MATRIX: list[Entry] = [
         may(ADMINISTRATOR),
         ids=lambda w: {"pk": APIToken.objects.get(name="matrix").pk},
         prefix=True,
+    ),
+    Entry(
+        "lms_webhooks:",
+        may(ADMINISTRATOR),
+        may(ADMINISTRATOR),
+        ids=lambda w: {"pk": w.webhook.pk},
+        prefix=True,
+    ),
+    *(
+        Entry(
+            f"lms_webhook_deliveries:{name}",
+            may(ADMINISTRATOR),
+            ids=lambda w: {"pk": w.delivery.pk},
+        )
+        for name in ("index", "index_results", "inspect")
+    ),
+    Entry(
+        "lms_webhook_deliveries:",
+        NOBODY,
+        NOBODY,
+        ids=lambda w: {"pk": w.delivery.pk},
+        prefix=True,
+        why="the delivery log is read-only: nobody adds, edits or deletes",
     ),
     Entry(
         "wagtailusers_groups:",

@@ -8,7 +8,7 @@ from lms.models.audience import (
 )
 from lms.models.exports import CertificateExport
 from lms.models.imports import ImportJob
-from lms.models.launches import ImmutableRecord, Launch
+from lms.models.launches import ImmutableRecord, Launch, LaunchShortfall
 from lms.models.learning import ModuleProgress, QuizAttempt
 from lms.models.org import (
     Employee,
@@ -19,6 +19,7 @@ from lms.models.org import (
     private_storage,
 )
 from lms.models.tokens import ApiTokenExpiry
+from lms.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiTokenExpiry",
@@ -30,6 +31,7 @@ __all__ = [
     "ImmutableRecord",
     "ImportJob",
     "Launch",
+    "LaunchShortfall",
     "ManagerScope",
     "ModuleProgress",
     "OrgUnit",
@@ -37,5 +39,8 @@ __all__ = [
     "PositionThreshold",
     "QuizAttempt",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "private_storage",
 ]

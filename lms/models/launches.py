@@ -123,3 +123,22 @@ class Launch(models.Model):
     @property
     def is_withdrawal(self) -> bool:
         return self.kind == self.Kind.WITHDRAWAL
+
+
+class LaunchShortfall(models.Model):
+    """That a launch in force has fallen below its scope's thresholds, since
+    when: kept by ``lms.services.webhooks.launches_watch`` (the row goes when
+    the scope is back at its thresholds), so each fall is announced once. The
+    launch record itself never changes."""
+
+    launch = models.OneToOneField(
+        Launch, on_delete=models.CASCADE, related_name="shortfall"
+    )
+    since = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("launch below threshold")
+        verbose_name_plural = _("launches below threshold")
+
+    def __str__(self) -> str:
+        return f"{self.launch} below since {self.since:%Y-%m-%d %H:%M}"

@@ -61,6 +61,24 @@ def launches_visible_to(*, user) -> QuerySet[Launch]:
     )
 
 
+def launch_data(record: Launch) -> dict:
+    """A record as plain JSON data (the API, the webhooks)."""
+    return {
+        "reference": record.reference,
+        "kind": record.kind,
+        "policy": record.policy_code,
+        "version": record.version,
+        "unit": record.unit_code,
+        "unit_name": record.unit_name,
+        "at": record.at.isoformat(),
+        "by": record.by_name,
+        "note": record.note,
+        "withdraws": record.withdraws.reference if record.withdraws_id else None,
+        "thresholds": record.thresholds,
+        "snapshot": record.snapshot,
+    }
+
+
 @dataclass(frozen=True)
 class LaunchStatus:
     """Whether ``policy`` is launched in ``unit``, and by which record."""

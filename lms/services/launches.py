@@ -25,7 +25,8 @@ There is no override and no "force": the only ways to launch are to get the
 staff certified or to change the thresholds through a reviewed revision of
 the policy. ``launch_withdraw`` ends a launch in force with a new record
 (the reason is required); a later launch is a new record again. Each
-record is in Wagtail's audit log too.
+record is in Wagtail's audit log too, and announced to the webhooks
+(``lms.services.webhooks``) once it commits.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from lms.selectors.launches import launches_in_force_over
 from lms.selectors.readiness import Readiness, figures_data, readiness_for
 from lms.selectors.scope import unit_visible_to
 from lms.services.locks import readiness_lock
+from lms.services.webhooks import launch_announce
 
 LAUNCH_PERMISSION = "lms.add_launch"
 NOTE_MAX = 2000
@@ -214,6 +216,7 @@ def launch_record(
         snapshot=launch_snapshot(readiness),
     )
     _log(record, "lms.launch", user)
+    launch_announce(record)
     return record
 
 
@@ -267,6 +270,7 @@ def launch_withdraw(
         thresholds=launched.thresholds,
     )
     _log(record, "lms.launch_withdraw", user)
+    launch_announce(record)
     return record
 
 
