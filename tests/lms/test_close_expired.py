@@ -140,6 +140,8 @@ def test_the_schedules_exist_after_migrate_and_syncing_is_idempotent():
         "lms.tasks.certificates_render": 5,
         "lms.tasks.certificate_exports_sweep": 60,
         "lms.tasks.assignments_reopen_expired": 60 * 24,
+        "lms.tasks.webhooks_sweep": 1,
+        "lms.tasks.launches_watch": 15,
     }
     schedules = Schedule.objects.filter(name__in=SCHEDULES)
     assert {s.func: s.minutes for s in schedules} == expected
