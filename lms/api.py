@@ -39,7 +39,12 @@ from lms.selectors.launches import (
     launches_in_force,
     launches_visible_to,
 )
-from lms.selectors.readiness import blocker_data, readiness_data, readiness_for
+from lms.selectors.readiness import (
+    blocker_data,
+    readiness_data,
+    readiness_for,
+    thresholds_of,
+)
 from lms.selectors.scope import unit_visible_to
 from lms.services.launches import LaunchRefused, launch_record, launch_withdraw
 
@@ -59,9 +64,10 @@ class Problem(Schema):
 
 
 class FiguresOut(Schema):
-    assigned: int
+    assigned: int = Field(description="assigned and not exempt today")
     certified: int
     percent: float | None
+    exempt: int = Field(0, description="left out of assigned (within the cap)")
 
 
 class BlockerOut(FiguresOut):
@@ -89,6 +95,7 @@ class ThresholdsOut(Schema):
     overall: int
     unit: int
     unit_level: str
+    exemption_cap: int
     positions: dict[str, int]
 
 
@@ -193,16 +200,14 @@ def _unit(request: HttpRequest, code: str | None) -> OrgUnit:
 
 
 def _thresholds(policy: PolicyPage) -> dict:
-    return {
-        "overall": policy.threshold_overall,
-        "unit": policy.threshold_unit,
-        "unit_level": policy.threshold_level,
-        "positions": dict(
+    return thresholds_of(
+        policy,
+        dict(
             PositionThreshold.objects.filter(policy=policy).values_list(
                 "position__code", "threshold"
             )
         ),
-    }
+    )
 
 
 # --- Endpoints ---------------------------------------------------------------------

@@ -56,6 +56,7 @@ _ORG_WRITE = [
     for model in ("orgunit", "position", "employee", "managerscope", "importjob")
     for verb in ("add", "change", "delete", "view")
 ] + ["lms.run_import"]
+_EXEMPTIONS = ["lms.add_exemption", "lms.change_exemption", "lms.view_exemption"]
 _CERTIFICATES = ["certificates.view_certificate", "certificates.revoke_certificate"]
 _USERS = [
     "lms.add_user",
@@ -80,13 +81,20 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "lms.view_orgunit",
         *_CERTIFICATES,
     ],
-    MANAGER: [_ADMIN, *_ORG_READ, "certificates.view_certificate", "lms.view_launch"],
+    MANAGER: [
+        _ADMIN,
+        *_ORG_READ,
+        "certificates.view_certificate",
+        "lms.view_launch",
+        *_EXEMPTIONS,
+    ],
     LAUNCH_OFFICER: [
         _ADMIN,
         *_ORG_READ,
         "certificates.view_certificate",
         "lms.add_launch",
         "lms.view_launch",
+        "lms.view_exemption",
     ],
     ADMINISTRATOR: [
         _ADMIN,
@@ -97,6 +105,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_USERS,
         *_CERTIFICATES,
         "lms.view_launch",
+        *_EXEMPTIONS,
         *[f"wagtailcore.{verb}_apitoken" for verb in ("add", "change", "delete")],
         *[
             f"lms.{verb}_webhookendpoint"

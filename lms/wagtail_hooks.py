@@ -214,3 +214,22 @@ def register_launch_actions(actions):
         gettext_lazy("Withdraw launch"),
         gettext_lazy("Launch withdrawn"),
     )
+    for action, label, message in (
+        (
+            "propose",
+            gettext_lazy("Propose exemption"),
+            gettext_lazy("Exemption proposed"),
+        ),
+        (
+            "approve",
+            gettext_lazy("Approve exemption"),
+            gettext_lazy("Exemption approved"),
+        ),
+        (
+            "reject",
+            gettext_lazy("Reject exemption"),
+            gettext_lazy("Exemption rejected"),
+        ),
+        ("end", gettext_lazy("End exemption"), gettext_lazy("Exemption ended early")),
+    ):
+        actions.register_action(f"lms.exemption_{action}", label, message)

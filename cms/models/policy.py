@@ -126,6 +126,24 @@ class PolicyPage(PublicationRules, MaterialChange, Page):
         choices=Level.choices,
         default=Level.COUNTY,
     )
+    exemption_cap_percent = models.PositiveSmallIntegerField(
+        _("exemptions cap (%)"),
+        default=5,
+        validators=[MaxValueValidator(50)],
+        help_text=_(
+            "At most this share of a unit's assigned staff (at the per-unit "
+            "threshold level) may be exempt, new hires included."
+        ),
+    )
+    new_hire_grace_days = models.PositiveSmallIntegerField(
+        _("new-hire grace (days)"),
+        default=0,
+        validators=[MaxValueValidator(365)],
+        help_text=_(
+            "Staff who joined (first appeared in the HR feed) after the measure "
+            "was first published are exempt for this many days. 0: no grace."
+        ),
+    )
     launch_target_date = models.DateField(
         _("target public-launch date"), null=True, blank=True
     )
@@ -190,6 +208,12 @@ class PolicyPage(PublicationRules, MaterialChange, Page):
                     ]
                 ),
                 InlinePanel("position_thresholds", label=_("Per-position thresholds")),
+                FieldRowPanel(
+                    [
+                        FieldPanel("exemption_cap_percent"),
+                        FieldPanel("new_hire_grace_days"),
+                    ]
+                ),
                 FieldRowPanel(
                     [FieldPanel("launch_target_date"), FieldPanel("launch_not_before")]
                 ),

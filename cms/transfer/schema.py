@@ -39,6 +39,8 @@ POLICY_FIELDS: tuple[str, ...] = (
     "threshold_overall",
     "threshold_unit",
     "threshold_level",
+    "exemption_cap_percent",
+    "new_hire_grace_days",
     "launch_target_date",
     "launch_not_before",
 )
@@ -75,6 +77,8 @@ class PolicySchema(_Part):
     threshold_overall: StrictInt | None = None
     threshold_unit: StrictInt | None = None
     threshold_level: StrictStr | None = None
+    exemption_cap_percent: StrictInt | None = None
+    new_hire_grace_days: StrictInt | None = None
     launch_target_date: datetime.date | None = None
     launch_not_before: datetime.date | None = None
 

@@ -6,6 +6,7 @@ from lms.models.audience import (
     AudienceUnit,
     PositionThreshold,
 )
+from lms.models.exemptions import Exemption
 from lms.models.exports import CertificateExport
 from lms.models.imports import ImportJob
 from lms.models.launches import ImmutableRecord, Launch, LaunchShortfall
@@ -28,6 +29,7 @@ __all__ = [
     "AudienceUnit",
     "CertificateExport",
     "Employee",
+    "Exemption",
     "ImmutableRecord",
     "ImportJob",
     "Launch",

@@ -1,9 +1,19 @@
 """Readiness of a policy in a unit and every unit below it (DESIGN.md,
 "Readiness rule").
 
-assigned(u): active assignments of active staff in u's subtree.
-certified(u): those of them holding a certificate that counts now
-(``lms.selectors.certificates.certificate_accepted``: the one rule).
+assigned(u): active assignments of active staff in u's subtree who are not
+exempt today. certified(u): those of them holding a certificate that counts
+now (``lms.selectors.certificates.certificate_accepted``: the one rule).
+
+Exempt today (``exempt_now``): an approved exemption covering today, or a new
+hire's grace (joined — first appeared in the HR feed — after the policy was
+first published, fewer than its grace days ago). A certified employee is never
+exempt (exempting them could only lower the share). Exemptions are capped per
+unit at the policy's threshold level: at most ``exemption_cap_percent`` % of
+the unit's staff before exemptions (rounded down); exempt staff over the cap
+count as assigned and not certified in that unit and the units above it, so
+exemptions cannot carry a unit over its threshold. Position figures take out
+every exempt employee (the cap is a unit's).
 
 A scope is ready when certified/assigned over the whole scope reaches the
 policy's overall threshold, every unit at the policy's threshold level
@@ -15,9 +25,8 @@ worst first.
 
 Three aggregate queries whatever the size of the tree: the units of the
 scope, the counts grouped by the employees' unit (rolled up to every
-ancestor by path prefix in Python), and the counts grouped by position.
-Exemptions (an approved leave, a new hire's grace) are not built yet: every
-active assignment counts.
+ancestor by path prefix in Python, the cap applied on the way), and the
+counts grouped by position.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import PolicyPage
-from lms.models import Assignment, OrgUnit, Position, PositionThreshold
+from lms.models import Assignment, Exemption, OrgUnit, Position, PositionThreshold
 from lms.selectors.certificates import accepted_certificates
 
 LEVEL_ORDER = {"hq": 0, "province": 1, "city": 2, "county": 3}
@@ -49,6 +58,7 @@ class Figures:
 
     assigned: int = 0
     certified: int = 0
+    exempt: int = 0  # left out of ``assigned`` (within the cap)
 
     @property
     def percent(self) -> float | None:
@@ -128,42 +138,81 @@ class Readiness:
 
     @property
     def thresholds(self) -> dict:
-        return {
-            "overall": self.policy.threshold_overall,
-            "unit": self.policy.threshold_unit,
-            "unit_level": self.policy.threshold_level,
-            "positions": {
+        return thresholds_of(
+            self.policy,
+            {
                 p.position.code: p.threshold
                 for p in self.positions
                 if p.threshold is not None
             },
-        }
+        )
+
+
+def thresholds_of(policy: PolicyPage, positions: dict[str, int]) -> dict:
+    """A policy's thresholds as plain data (``positions``: code → %)."""
+    return {
+        "overall": policy.threshold_overall,
+        "unit": policy.threshold_unit,
+        "unit_level": policy.threshold_level,
+        "exemption_cap": policy.exemption_cap_percent,
+        "positions": positions,
+    }
+
+
+def exempt_now(policy: PolicyPage, at: datetime.datetime) -> Q:
+    """On assignment rows: the employee is exempt from ``policy`` at ``at``."""
+    today = timezone.localdate(at)
+    approved = Exemption.objects.filter(
+        employee_id=OuterRef("employee_id"),
+        policy_id=policy.pk,
+        status=Exemption.Status.APPROVED,
+        starts_on__lte=today,
+        ends_on__gte=today,
+    )
+    exempt = Q(Exists(approved))
+    if policy.new_hire_grace_days and policy.first_published_at:
+        since = max(
+            policy.first_published_at,
+            at - datetime.timedelta(days=policy.new_hire_grace_days),
+        )
+        exempt |= Q(employee__created_at__gt=since, employee__created_at__lte=at)
+    return exempt
 
 
 def _counted(policy: PolicyPage, at: datetime.datetime):
-    """The policy's counted assignments, each with whether it is certified."""
-    certified = accepted_certificates(at=at).filter(
-        employee_id=OuterRef("employee_id"), policy_id=OuterRef("policy_id")
+    """The policy's active assignments of active staff, and the counts over
+    them: all, certified, exempt (and not certified)."""
+    certified = Q(
+        Exists(
+            accepted_certificates(at=at).filter(
+                employee_id=OuterRef("employee_id"), policy_id=OuterRef("policy_id")
+            )
+        )
     )
-    return Assignment.objects.filter(
+    rows = Assignment.objects.filter(
         policy=policy, is_active=True, employee__is_active=True
-    ), Count("id", filter=Q(Exists(certified)))
+    )
+    return rows, {
+        "everyone": Count("id"),
+        "certified": Count("id", filter=certified),
+        "exempt": Count("id", filter=exempt_now(policy, at) & ~certified),
+    }
 
 
 def unit_counts(
     *, policy: PolicyPage, scope: OrgUnit, at: datetime.datetime
-) -> dict[int, Figures]:
-    """Assigned and certified by the employees' own unit, inside ``scope``'s
-    subtree (one grouped query)."""
-    rows, certified = _counted(policy, at)
+) -> dict[int, tuple[int, int, int]]:
+    """(everyone, certified, exempt) by the employees' own unit, inside
+    ``scope``'s subtree (one grouped query)."""
+    rows, counts = _counted(policy, at)
     grouped = (
         rows.filter(employee__unit__path__startswith=scope.path)
         .values("employee__unit_id")
-        .annotate(assigned=Count("id"), certified=certified)
+        .annotate(**counts)
         .order_by()
     )
     return {
-        row["employee__unit_id"]: Figures(row["assigned"], row["certified"])
+        row["employee__unit_id"]: (row["everyone"], row["certified"], row["exempt"])
         for row in grouped
     }
 
@@ -171,12 +220,14 @@ def unit_counts(
 def _positions(
     policy: PolicyPage, scope: OrgUnit, at: datetime.datetime
 ) -> list[PositionReadiness]:
-    rows, certified = _counted(policy, at)
+    rows, counts = _counted(policy, at)
     grouped = {
-        row["employee__position_id"]: Figures(row["assigned"], row["certified"])
+        row["employee__position_id"]: Figures(
+            row["everyone"] - row["exempt"], row["certified"], row["exempt"]
+        )
         for row in rows.filter(employee__unit__path__startswith=scope.path)
         .values("employee__position_id")
-        .annotate(assigned=Count("id"), certified=certified)
+        .annotate(**counts)
         .order_by()
     }
     thresholds = dict(
@@ -213,16 +264,7 @@ def readiness_for(
         .order_by("path")
     )
     own = unit_counts(policy=policy, scope=scope, at=at)
-    step = OrgUnit.steplen
-    totals: dict[str, list[int]] = {unit.path: [0, 0] for unit in units}
-    by_id = {unit.pk: unit for unit in units}
-    for unit_id, figures in own.items():
-        path = by_id[unit_id].path
-        for end in range(len(scope.path), len(path) + 1, step):
-            total = totals[path[:end]]
-            total[0] += figures.assigned
-            total[1] += figures.certified
-    subtree = {path: Figures(*values) for path, values in totals.items()}
+    subtree = _rolled_up(policy, scope, units, own)
     overall = subtree[scope.path]
     shown = [
         UnitReadiness(u, subtree[u.path], u.depth - scope.depth)
@@ -237,6 +279,40 @@ def readiness_for(
         if u.level == policy.threshold_level and subtree[u.path].assigned
     ]
     return Readiness(policy, scope, at, overall, shown, positions, blockers, at_level)
+
+
+def _rolled_up(
+    policy: PolicyPage,
+    scope: OrgUnit,
+    units: list[OrgUnit],
+    own: dict[int, tuple[int, int, int]],
+) -> dict[str, Figures]:
+    """Every unit's subtree figures (by path) from the counts by own unit,
+    with the exemption cap applied at the threshold level."""
+    step = OrgUnit.steplen
+    totals: dict[str, list[int]] = {unit.path: [0, 0, 0] for unit in units}
+    by_id = {unit.pk: unit for unit in units}
+
+    def add(path: str, values) -> None:
+        for end in range(len(scope.path), len(path) + 1, step):
+            total = totals[path[:end]]
+            for i, value in enumerate(values):
+                total[i] += value
+
+    for unit_id, values in own.items():
+        add(by_id[unit_id].path, values)
+    cap = policy.exemption_cap_percent
+    for unit in units:
+        if unit.level != policy.threshold_level:
+            continue
+        everyone, _certified, exempt = totals[unit.path]
+        over = exempt - cap * everyone // 100
+        if over > 0:  # over the cap: counted as assigned, here and above
+            add(unit.path, (0, 0, -over))
+    return {
+        path: Figures(everyone - exempt, certified, exempt)
+        for path, (everyone, certified, exempt) in totals.items()
+    }
 
 
 def _blockers(policy, scope, units, subtree, overall, positions) -> list[Blocker]:
@@ -278,7 +354,12 @@ def _blockers(policy, scope, units, subtree, overall, positions) -> list[Blocker
 
 
 def figures_data(f: Figures) -> dict:
-    return {"assigned": f.assigned, "certified": f.certified, "percent": f.percent}
+    return {
+        "assigned": f.assigned,
+        "certified": f.certified,
+        "percent": f.percent,
+        "exempt": f.exempt,
+    }
 
 
 def blocker_data(b: Blocker) -> dict:

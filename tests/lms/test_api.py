@@ -81,6 +81,7 @@ def test_policies_and_a_policy(client, policy, tree, gd_officer, ready_gz):
         "overall": 80,
         "unit": 50,
         "unit_level": "county",
+        "exemption_cap": 5,
         "positions": {},
     }
     assert detail["launched"] == []

@@ -73,6 +73,7 @@ def test_a_ready_scope_is_launched_with_its_snapshot(policy, tree, ready_gz):
         "overall": 80,
         "unit": 50,
         "unit_level": "county",
+        "exemption_cap": 5,
         "positions": {},
         "not_before": None,
     }

@@ -221,7 +221,12 @@ def test_the_command_json_has_figures_and_blockers(policy, tree):
     call_command("readiness", policy.code, "--unit", "GZ", "--json", stdout=out)
     data = json.loads(out.getvalue())
     assert data["ready"] is True and data["blockers"] == []
-    assert data["overall"] == {"assigned": 2, "certified": 2, "percent": 100.0}
+    assert data["overall"] == {
+        "assigned": 2,
+        "certified": 2,
+        "percent": 100.0,
+        "exempt": 0,
+    }
     assert data["thresholds"]["unit_level"] == "county"
 
 
@@ -232,13 +237,13 @@ def test_verify_reports_every_difference_and_exits_1(policy, tree, monkeypatch):
     assert "match a recount" in out.getvalue()
 
     from lms.selectors import readiness as module
-    from lms.selectors.readiness import Figures
 
     real = module.unit_counts
 
     def off_by_one(**kwargs):
         return {
-            k: Figures(v.assigned, v.certified + 1) for k, v in real(**kwargs).items()
+            k: (everyone, certified + 1, exempt)
+            for k, (everyone, certified, exempt) in real(**kwargs).items()
         }
 
     monkeypatch.setattr(module, "unit_counts", off_by_one)
