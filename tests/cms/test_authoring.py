@@ -51,6 +51,8 @@ def policy_form(**overrides):
         "threshold_overall": 95,
         "threshold_unit": 90,
         "threshold_level": "county",
+        "exemption_cap_percent": 5,
+        "new_hire_grace_days": 0,
         "launch_target_date": "2027-01-15",
         "audience_positions": inline_formset([]),
         "audience_units": inline_formset([]),
