@@ -76,7 +76,12 @@ def _percent(row: dict) -> str:
 
 
 def _figures(row: dict) -> list[str]:
-    return [str(row["certified"]), str(row["assigned"]), _percent(row)]
+    return [
+        str(row["certified"]),
+        str(row["assigned"]),
+        _percent(row),
+        str(row.get("exempt", 0)),
+    ]
 
 
 def evidence_pdf(data: EvidenceData, *, font_path: str | None = None) -> bytes:
@@ -209,13 +214,14 @@ def _snapshot(snapshot: dict, text, muted, heading) -> list:
         return []
     font = text.fontName
     scope = snapshot["scope"]
-    figures = ["已认证 certified", "应培训 assigned", "%"]
+    figures = ["已认证 certified", "应培训 assigned", "%", "免于培训 exempt"]
     story = [
         Paragraph("上线时的就绪度 · Readiness when launched", heading),
         Paragraph(
             escape(
                 f"{scope['code']} {scope['name']}: {scope['certified']} / "
-                f"{scope['assigned']} ({_percent(scope)})"
+                f"{scope['assigned']} ({_percent(scope)}), "
+                f"免于培训 exempt {scope.get('exempt', 0)}"
             ),
             text,
         ),
@@ -234,7 +240,7 @@ def _snapshot(snapshot: dict, text, muted, heading) -> list:
                     for p in snapshot["positions"]
                 ],
                 font,
-                [62 * mm, 27 * mm, 27 * mm, 27 * mm, 27 * mm],
+                [54 * mm, 24 * mm, 24 * mm, 20 * mm, 26 * mm, 24 * mm],
             ),
         ]
     units = snapshot.get("units", [])
@@ -248,7 +254,7 @@ def _snapshot(snapshot: dict, text, muted, heading) -> list:
             ["单位 Unit", *figures],
             [[f"{u['code']} {u['name']}", *_figures(u)] for u in units],
             font,
-            [89 * mm, 27 * mm, 27 * mm, 27 * mm],
+            [74 * mm, 24 * mm, 24 * mm, 20 * mm, 30 * mm],
         ),
     ]
     return story

@@ -16,7 +16,7 @@ from wagtail.admin.site_summary import SummaryItem
 
 from certificates.models import Certificate
 from cms.models import CatalogPage, ModulePage, PolicyPage, QuizPage
-from lms.admin import certificates, launches, stats
+from lms.admin import certificates, exemptions, launches, stats
 from lms.admin.api_tokens import api_token_viewset
 from lms.admin.choosers import org_unit_chooser_viewset, user_chooser_viewset
 from lms.admin.viewsets import OrganisationViewSetGroup
@@ -137,7 +137,12 @@ def register_certificates_menu_item():
 
 @hooks.register("register_admin_urls")
 def register_launch_urls():
-    return launches.urlpatterns
+    return launches.urlpatterns + exemptions.urlpatterns
+
+
+@hooks.register("register_admin_menu_item")
+def register_exemptions_menu_item():
+    return exemptions.exemptions_menu_item()
 
 
 @hooks.register("register_admin_menu_item")

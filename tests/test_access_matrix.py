@@ -566,6 +566,10 @@ MATRIX: list[Entry] = [
     # The public confirmation of a launch record (tests/lms/test_evidence.py
     # reads a real one: reference, measure, scope, date, nobody's name).
     Entry("launch_confirm", NOBODY_404, ids=lambda w: {"reference": "NOSUCHRECORD"}),
+    # An empty proposal is 400 for managers and administrators, refused for
+    # the others (tests/lms/test_exemptions.py proposes for real).
+    Entry("lms_exemptions", may(*ORG_READERS), NOBODY),
+    Entry("lms_exemption", NOBODY, NOBODY, ids=lambda w: {"pk": 999_999}),
     # --- The launch gate's API (session here; tokens in tests/lms/test_api.py) ----
     *(
         Entry(

@@ -190,3 +190,65 @@ def test_ending_early_counts_the_employee_again(policy, tree):
         exemption_end(exemption=approved, user=city, note="")
     exemption_end(exemption=approved, user=city, note="提前返岗")
     assert figures(policy, tree["GZ-TH"]) == (30, 40, 0)
+
+
+class TestAdmin:
+    def test_a_manager_proposes_and_the_manager_above_approves(
+        self, client, policy, tree
+    ):
+        people = staff(policy, tree["GZ-TH"], 40, certified=30)
+        county, city = manager(tree["GZ-TH"]), manager(tree["GZ"])
+        client.force_login(county)
+        ends = (TODAY() + datetime.timedelta(days=20)).isoformat()
+        bad = client.post(
+            "/admin/lms/exemptions/",
+            {
+                "employee_no": "NOBODY",
+                "policy": policy.pk,
+                "reason": "产假",
+                "ends_on": ends,
+            },
+        )
+        assert (
+            bad.status_code == 400
+            and "no employee with this number" in bad.content.decode()
+        )
+        done = client.post(
+            "/admin/lms/exemptions/",
+            {
+                "employee_no": people[39].employee_no,
+                "policy": policy.pk,
+                "reason": "产假",
+                "ends_on": ends,
+            },
+        )
+        exemption = Exemption.objects.get()
+        assert done.status_code == 302 and done["Location"].endswith(
+            f"/{exemption.pk}/"
+        )
+        page = client.get(done["Location"]).content.decode()
+        assert "Proposed" in page and 'value="approve"' not in page  # not their own
+        client.force_login(city)
+        assert 'value="approve"' in client.get(done["Location"]).content.decode()
+        client.post(done["Location"], {"action": "approve", "note": ""})
+        exemption.refresh_from_db()
+        assert exemption.status == "approved"
+        gate = client.get(
+            f"/admin/lms/launch/?policy={policy.pk}&unit={tree['GZ-TH'].pk}"
+        ).content.decode()
+        assert "30 / 39" in gate and "1 exempt" in gate
+
+    def test_managers_elsewhere_do_not_see_them(self, client, policy, tree):
+        people = staff(policy, tree["GZ-TH"], 40)
+        exemption = exemption_propose(
+            employee=people[0],
+            policy=policy,
+            user=manager(tree["GZ-TH"]),
+            reason="病假",
+            ends_on=TODAY(),
+        )
+        client.force_login(manager(tree["BJ"]))
+        assert (
+            people[0].name not in client.get("/admin/lms/exemptions/").content.decode()
+        )
+        assert client.get(f"/admin/lms/exemptions/{exemption.pk}/").status_code == 404
