@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from certificates.models import Certificate
 from cms.models import PolicyPage
-from lms.models import Assignment, Employee, PositionThreshold
+from lms.models import Assignment, Employee, Exemption, PositionThreshold
 from lms.selectors.readiness import people_missing, readiness_for
 from lms.selectors.readiness_check import readiness_differences, readiness_naive
 from tests.factories import EmployeeFactory
@@ -126,8 +126,10 @@ def test_inactive_staff_and_left_assignments_do_not_count(policy, tree):
 @pytest.mark.parametrize("seed", range(6))
 def test_figures_equal_a_naive_recount_after_random_changes(policy, tree, seed):
     """Random passes, revocations, expiries, transfers, deactivations,
-    removals from the audience and material changes, in random order: after
-    each step every unit's figures equal a recount from the rows."""
+    removals from the audience, material changes, exemptions (approved, ended,
+    past or future) with a changing cap, and a new-hire grace, in random
+    order: after each step every unit's figures equal a recount from the
+    rows."""
     rng = random.Random(seed)
     counties = [tree[code] for code in ("GZ-TH", "GZ-YX", "SZ-NS", "BJ-DC")]
     people = [
@@ -138,7 +140,21 @@ def test_figures_equal_a_naive_recount_after_random_changes(policy, tree, seed):
     for _step in range(25):
         person = rng.choice(people)
         action = rng.choice(
-            ["pass", "pass", "revoke", "expire", "transfer", "leave", "back", "change"]
+            [
+                "pass",
+                "pass",
+                "revoke",
+                "expire",
+                "transfer",
+                "leave",
+                "back",
+                "change",
+                "exempt",
+                "exempt",
+                "unexempt",
+                "cap",
+                "grace",
+            ]
         )
         current = Certificate.objects.filter(
             employee=person, revoked_at=None, superseded_at=None
@@ -157,6 +173,31 @@ def test_figures_equal_a_naive_recount_after_random_changes(policy, tree, seed):
             Employee.objects.filter(pk=person.pk).update(is_active=False)
         elif action == "back":
             Employee.objects.filter(pk=person.pk).update(is_active=True)
+        elif action == "exempt":
+            today = timezone.localdate()
+            start = today + datetime.timedelta(days=rng.choice([-10, -1, 0, 2]))
+            Exemption.objects.create(
+                employee=person,
+                policy=policy,
+                reason="random",
+                starts_on=start,
+                ends_on=start + datetime.timedelta(days=rng.choice([0, 1, 30])),
+                status=Exemption.Status.APPROVED,
+                proposed_by=person.user,
+                proposed_at=timezone.now(),
+            )
+        elif action == "unexempt":
+            Exemption.objects.filter(employee=person).update(
+                status=Exemption.Status.ENDED
+            )
+        elif action == "cap":
+            PolicyPage.objects.filter(pk=policy.pk).update(
+                exemption_cap_percent=rng.choice([0, 5, 20, 50])
+            )
+        elif action == "grace":
+            PolicyPage.objects.filter(pk=policy.pk).update(
+                new_hire_grace_days=rng.choice([0, 30])
+            )
         elif action == "change":
             from cms.models import PolicyVersion
 
