@@ -35,6 +35,7 @@ MODULES = [
     "bench.assignments",
     "bench.quiz_load",
     "bench.certificates",
+    "bench.readiness",
 ]
 
 
