@@ -340,3 +340,33 @@ def test_the_openapi_document_lists_every_endpoint_and_answer(client):
     assert set(launch["responses"]) >= {"200", "403", "404", "409", "422"}
     schemes = document["components"]["securitySchemes"]
     assert {"TokenAuth", "SessionAuth"} <= set(schemes)
+
+
+def test_the_readiness_api_query_count_does_not_grow_with_the_tree(
+    client, policy, tree
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import unit_add
+
+    headers, _ = bearer(officer(tree["HQ"]))
+    url = f"{BASE}/policies/{policy.code}/readiness"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert (
+                client.get(url, {"unit": "GD", "depth": 2}, **headers).status_code
+                == 200
+            )
+        return len(captured)
+
+    staff(policy, tree["GZ-TH"], 5, certified=5)
+    queries()  # the token's last use written, permissions cached from here on
+    few = queries()
+    for n in range(20):
+        county = unit_add(
+            code=f"GZ-X{n}", name=f"县{n}", level="county", parent=tree["GZ"]
+        )
+        staff(policy, county, 2, certified=1)
+    assert queries() == few

@@ -157,16 +157,18 @@ def test_bad_proposals_are_refused_with_reasons(policy, tree):
     county = manager(tree["GZ-TH"])
     outsider = EmployeeFactory(unit=tree["GZ-TH"])  # not assigned
     cases = [
-        dict(employee=people[0], reason="", ends_on=TODAY()),
-        dict(
-            employee=people[0], reason="x", ends_on=TODAY() - datetime.timedelta(days=1)
-        ),
-        dict(
-            employee=people[0],
-            reason="x",
-            ends_on=TODAY() + datetime.timedelta(days=400),
-        ),
-        dict(employee=outsider, reason="x", ends_on=TODAY()),
+        {"employee": people[0], "reason": "", "ends_on": TODAY()},
+        {
+            "employee": people[0],
+            "reason": "x",
+            "ends_on": TODAY() - datetime.timedelta(days=1),
+        },
+        {
+            "employee": people[0],
+            "reason": "x",
+            "ends_on": TODAY() + datetime.timedelta(days=400),
+        },
+        {"employee": outsider, "reason": "x", "ends_on": TODAY()},
     ]
     for case in cases:
         with pytest.raises(ValidationError):

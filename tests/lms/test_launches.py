@@ -461,3 +461,31 @@ def test_launched_scopes_are_those_concerning_the_persons_scopes(policy, tree):
     seen = launched_scopes(policy=policy, user=officer(tree["GD"]))
     assert [scope.record for scope in seen] == [gz]
     assert len(launched_scopes(policy=policy)) == 2
+
+
+def test_the_launch_query_count_does_not_grow_with_the_tree(policy, tree):
+    """The same statements for 4 counties and for 24 (units are read once,
+    counted in grouped queries, the snapshot built in Python)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import unit_add
+
+    user = officer(tree["HQ"])
+
+    def launch_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            record = launch_record(policy=policy, unit=tree["GD"], user=user)
+        launch_withdraw(policy=policy, unit=tree["GD"], user=user, reason="again")
+        assert record.snapshot["units"]
+        return len(captured)
+
+    staff(policy, tree["GZ-TH"], 10, certified=10)
+    launch_queries()  # content types and permissions cached from here on
+    few = launch_queries()
+    for n in range(20):
+        county = unit_add(
+            code=f"GZ-X{n}", name=f"县{n}", level="county", parent=tree["GZ"]
+        )
+        staff(policy, county, 2, certified=2)
+    assert launch_queries() == few
