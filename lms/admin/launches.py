@@ -59,9 +59,7 @@ class GateForm(forms.Form):
         label=gettext_lazy("Levels shown below"),
         choices=[(n, str(n)) for n in range(4)],
         coerce=int,
-        empty_value=None,
         initial=1,
-        required=False,
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -108,7 +106,10 @@ class LaunchGateView(LaunchAccessMixin, WagtailAdminTemplateMixin, TemplateView)
 
     @cached_property
     def form(self) -> GateForm:
-        data = self.request.GET.copy() if "policy" in self.request.GET else None
+        data = None
+        if "policy" in self.request.GET:
+            data = self.request.GET.copy()
+            data.setdefault("depth", "1")
         return GateForm(data, user=self.request.user)
 
     def chosen(self) -> tuple[PolicyPage, OrgUnit, int] | None:
@@ -118,7 +119,7 @@ class LaunchGateView(LaunchAccessMixin, WagtailAdminTemplateMixin, TemplateView)
         unit = data["unit"] or _default_unit(self.request.user)
         if unit is None:
             return None
-        return data["policy"], unit, data["depth"] if data["depth"] is not None else 1
+        return data["policy"], unit, data["depth"]
 
     def get_breadcrumbs_items(self) -> list[dict]:
         return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
@@ -172,9 +173,10 @@ class LaunchGateView(LaunchAccessMixin, WagtailAdminTemplateMixin, TemplateView)
         try:
             record = service(policy=policy, unit=unit, user=request.user, **values)
         except LaunchRefused as refused:
+            # The page answers (200) with the refusal and its blockers: the
+            # refusal is the content here (the API answers 409).
             return self.render_to_response(
-                self.get_context_data(refusal=refused, **extra),
-                status=409,
+                self.get_context_data(refusal=refused, **extra)
             )
         except ValidationError as error:
             form.add_error(None, error)
