@@ -134,6 +134,11 @@ def evidence_pdf(data: EvidenceData, *, font_path: str | None = None) -> bytes:
                 f"{thresholds.get('unit')} %"
                 + (f" · 岗位 positions: {positions}" if positions else "")
                 + (
+                    f" · 免于培训上限 exemption cap {thresholds['exemption_cap']} %"
+                    if thresholds.get("exemption_cap") is not None
+                    else ""
+                )
+                + (
                     f" · 不早于 not before {thresholds['not_before']}"
                     if thresholds.get("not_before")
                     else ""

@@ -39,7 +39,12 @@ def _data(units: int, **extra) -> EvidenceData:
             "by_name": "演示上线负责人",
             "at": datetime.datetime(2027, 1, 15, 9, 30),  # noqa: DTZ001 (local time)
             "note": "首批 <b>上线</b> & more",
-            "thresholds": {"overall": 95, "unit": 90, "unit_level": "county"},
+            "thresholds": {
+                "overall": 95,
+                "unit": 90,
+                "unit_level": "county",
+                "exemption_cap": 5,
+            },
             "snapshot": {
                 "scope": {
                     "code": "440000",
@@ -97,6 +102,7 @@ def test_the_evidence_reads_the_record_and_every_county_across_pages():
         "2027-01-15 09:30",
         "首批 <b>上线</b> & more",
         "总体 overall 95 %",
+        "exemption cap 5 %",
         "management 管理人员",
         "440000 广东省: 9600 / 10000 (96.0 %)",
         "440119 县区119",
