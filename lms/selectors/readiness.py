@@ -23,10 +23,11 @@ scope. A scope with nobody assigned is "nothing to train", not ready. A
 not-ready answer lists each blocking item with the people it still needs,
 worst first.
 
-Three aggregate queries whatever the size of the tree: the units of the
-scope, the counts grouped by the employees' unit (rolled up to every
-ancestor by path prefix in Python, the cap applied on the way), and the
-counts grouped by position.
+A fixed number of aggregate queries whatever the size of the tree: the units
+of the scope, three counts (everyone, certified, exempt) grouped by the
+employees' unit and position (summed by unit, then rolled up to every
+ancestor by path prefix in Python, the cap applied on the way; summed by
+position), the position thresholds and names.
 """
 
 from __future__ import annotations
@@ -179,9 +180,18 @@ def exempt_now(policy: PolicyPage, at: datetime.datetime) -> Q:
     return exempt
 
 
-def _counted(policy: PolicyPage, at: datetime.datetime):
-    """The policy's active assignments of active staff, and the counts over
-    them: all, certified, exempt (and not certified)."""
+def _counted(
+    policy: PolicyPage, at: datetime.datetime, scope: OrgUnit
+) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """(everyone, certified, exempt and not certified) by (the employees'
+    unit, their position) over the policy's active assignments of active
+    staff in ``scope``'s subtree: one pass serves the units and the positions.
+
+    Three grouped queries, each condition in its WHERE clause: there the
+    database joins the certificates (and the exemptions) once, as a semi- or
+    anti-join; inside ``COUNT(…) FILTER (WHERE EXISTS …)`` PostgreSQL runs the
+    subquery once per assignment row (15x slower at 1,000,000 staff,
+    docs/benchmarks.md)."""
     certified = Q(
         Exists(
             accepted_certificates(at=at).filter(
@@ -190,45 +200,58 @@ def _counted(policy: PolicyPage, at: datetime.datetime):
         )
     )
     rows = Assignment.objects.filter(
-        policy=policy, is_active=True, employee__is_active=True
+        policy=policy,
+        is_active=True,
+        employee__is_active=True,
+        employee__unit__path__startswith=scope.path,
     )
-    return rows, {
-        "everyone": Count("id"),
-        "certified": Count("id", filter=certified),
-        "exempt": Count("id", filter=exempt_now(policy, at) & ~certified),
+
+    def grouped(queryset) -> dict[tuple[int, int], int]:
+        pairs = (
+            queryset.values("employee__unit_id", "employee__position_id")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("employee__unit_id", "employee__position_id", "n")
+        )
+        return {(unit, position): n for unit, position, n in pairs}
+
+    everyone = grouped(rows)
+    certified_by = grouped(rows.filter(certified))
+    exempt_by = grouped(rows.filter(exempt_now(policy, at) & ~certified))
+    return {
+        value: (count, certified_by.get(value, 0), exempt_by.get(value, 0))
+        for value, count in everyone.items()
     }
 
 
 def unit_counts(
-    *, policy: PolicyPage, scope: OrgUnit, at: datetime.datetime
+    *,
+    policy: PolicyPage,
+    scope: OrgUnit,
+    at: datetime.datetime,
+    counts: dict[tuple[int, int], tuple[int, int, int]] | None = None,
 ) -> dict[int, tuple[int, int, int]]:
     """(everyone, certified, exempt) by the employees' own unit, inside
-    ``scope``'s subtree (one grouped query)."""
-    rows, counts = _counted(policy, at)
-    grouped = (
-        rows.filter(employee__unit__path__startswith=scope.path)
-        .values("employee__unit_id")
-        .annotate(**counts)
-        .order_by()
-    )
-    return {
-        row["employee__unit_id"]: (row["everyone"], row["certified"], row["exempt"])
-        for row in grouped
-    }
+    ``scope``'s subtree (from ``counts`` when already read)."""
+    return _summed(counts or _counted(policy, at, scope), 0)
+
+
+def _summed(counts, index: int) -> dict[int, tuple[int, int, int]]:
+    """``counts`` summed over one side of its (unit, position) keys."""
+    totals: dict[int, list[int]] = {}
+    for key, values in counts.items():
+        total = totals.setdefault(key[index], [0, 0, 0])
+        for i, value in enumerate(values):
+            total[i] += value
+    return {key: tuple(values) for key, values in totals.items()}
 
 
 def _positions(
-    policy: PolicyPage, scope: OrgUnit, at: datetime.datetime
+    policy: PolicyPage, counts: dict[tuple[int, int], tuple[int, int, int]]
 ) -> list[PositionReadiness]:
-    rows, counts = _counted(policy, at)
     grouped = {
-        row["employee__position_id"]: Figures(
-            row["everyone"] - row["exempt"], row["certified"], row["exempt"]
-        )
-        for row in rows.filter(employee__unit__path__startswith=scope.path)
-        .values("employee__position_id")
-        .annotate(**counts)
-        .order_by()
+        position_id: Figures(everyone - exempt, certified, exempt)
+        for position_id, (everyone, certified, exempt) in _summed(counts, 1).items()
     }
     thresholds = dict(
         PositionThreshold.objects.filter(policy=policy).values_list(
@@ -263,7 +286,8 @@ def readiness_for(
         .only("id", "path", "depth", "code", "name", "level")
         .order_by("path")
     )
-    own = unit_counts(policy=policy, scope=scope, at=at)
+    counts = _counted(policy, at, scope)
+    own = unit_counts(policy=policy, scope=scope, at=at, counts=counts)
     subtree = _rolled_up(policy, scope, units, own)
     overall = subtree[scope.path]
     shown = [
@@ -271,7 +295,7 @@ def readiness_for(
         for u in units
         if u.depth - scope.depth <= depth
     ]
-    positions = _positions(policy, scope, at)
+    positions = _positions(policy, counts)
     blockers = _blockers(policy, scope, units, subtree, overall, positions)
     at_level = [
         UnitReadiness(u, subtree[u.path], u.depth - scope.depth)

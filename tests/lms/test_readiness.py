@@ -226,10 +226,10 @@ def test_the_query_count_does_not_grow_with_the_tree(
     policy, tree, django_assert_num_queries
 ):
     staff(policy, tree["GZ-TH"], 3, certified=2)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         readiness_for(policy=policy, scope=tree["GZ-TH"])
     staff(policy, tree["BJ-DC"], 3, certified=1)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         readiness_for(policy=policy, scope=tree["HQ"], depth=3)
 
 
