@@ -209,6 +209,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# /media/ is for signed-in staff (cms.views.media_serve); a web server in front
+# may send the files once Django allowed them (nginx: X-Accel-Redirect).
+MEDIA_ACCEL_REDIRECT = os.environ.get("DJANGO_MEDIA_ACCEL_REDIRECT", "")
 # Uploaded HR feeds hold personal data: kept outside MEDIA_ROOT, never served.
 PRIVATE_ROOT = VAR_DIR / "private"
 STORAGES = {
@@ -304,6 +307,9 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "mp4", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# Documents are always served through Wagtail's view, which checks who asks
+# (cms.wagtail_hooks), never by a direct or redirected storage URL.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 # No third-party avatar requests (staff privacy; closed networks).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

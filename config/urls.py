@@ -8,11 +8,15 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.views import media_serve
 from config.api import api, docs_view
+from lms.admin.account import AdminLogoutView
 from lms.forms import EmployeeNumberLoginForm
 from lms.views import launches
 
 urlpatterns = [
+    # Ahead of Wagtail's own pattern for the same address.
+    path("admin/logout/", AdminLogoutView.as_view(), name="admin_logout"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path(
@@ -37,9 +41,7 @@ urlpatterns = [
     ),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media_serve, name="media"),
+    path("", include(wagtail_urls)),
+]

@@ -4,6 +4,7 @@ and the organisation summary on the admin's home page."""
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.models import Permission
 from django.shortcuts import redirect
@@ -21,7 +22,8 @@ from lms.admin.api_tokens import api_token_viewset
 from lms.admin.choosers import org_unit_chooser_viewset, user_chooser_viewset
 from lms.admin.viewsets import OrganisationViewSetGroup
 from lms.admin.webhooks import webhook_viewsets
-from lms.models import Employee, QuizAttempt
+from lms.models import Employee, QuizAttempt, ScopedLogEntry
+from lms.models.audit import SCOPED_MODELS
 from lms.selectors import admin_summary
 from lms.views import training
 from lms.views.quiz import quiz_page_context
@@ -207,6 +209,14 @@ def keep_users_of_employees(request, user):
         % {"user": user.get_username()},
     )
     return redirect("wagtailusers_users:index")
+
+
+@hooks.register("register_log_actions")
+def register_scoped_log(actions):
+    """Units, staff and what belongs to them log to ScopedLogEntry (read
+    through the person's scopes: ``lms.models.audit``)."""
+    for label in SCOPED_MODELS:
+        actions.register_model(apps.get_model(label), ScopedLogEntry)
 
 
 @hooks.register("register_log_actions")

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.models import ModelLogEntry
+from wagtail.log_actions import registry as log_registry
 
 from certificates.models import Certificate
 from certificates.services import certificate_reissue, certificate_revoke
@@ -224,7 +224,7 @@ class CertificateDetailView(
             revoke_form=kwargs.get("revoke_form") or RevokeForm(),
             reissue_form=kwargs.get("reissue_form")
             or ReissueForm(initial={"holder_name": certificate.holder_name}),
-            history=ModelLogEntry.objects.for_instance(certificate)
+            history=log_registry.get_logs_for_instance(certificate)
             .select_related("user")
             .order_by("-timestamp"),
         )

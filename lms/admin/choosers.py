@@ -36,6 +36,12 @@ UNIT_VIEW_PERMISSION = "lms.view_orgunit"
 POLICY_AUTHOR_PERMISSIONS = ("cms.add_policypage", "cms.change_policypage")
 SCOPE_EDIT_PERMISSIONS = ("lms.add_managerscope", "lms.change_managerscope")
 
+
+def _integers(values: list[str]) -> list[int]:
+    """The ids asked for; anything that is not an id is ignored (not a 500)."""
+    return [int(value) for value in values if value.isdigit()]
+
+
 # --- Units --------------------------------------------------------------------
 
 
@@ -118,6 +124,13 @@ class OrgUnitChosenView(chooser_views.ChosenView):
         return choosable_units(self.request).get(pk=pk)
 
 
+class OrgUnitChosenMultipleView(chooser_views.ChosenMultipleView):
+    def get_objects(self, pks):
+        if not _may_choose_units(self.request.user):
+            raise PermissionDenied
+        return choosable_units(self.request).filter(pk__in=_integers(pks))
+
+
 class OrgUnitChooserViewSet(ChooserViewSet):
     model = OrgUnit
     widget_class = OrgUnitChooserWidget
@@ -127,6 +140,7 @@ class OrgUnitChooserViewSet(ChooserViewSet):
     choose_view_class = OrgUnitChooseView
     choose_results_view_class = OrgUnitChooseResultsView
     chosen_view_class = OrgUnitChosenView
+    chosen_multiple_view_class = OrgUnitChosenMultipleView
 
 
 # --- Users --------------------------------------------------------------------
@@ -186,14 +200,23 @@ class UserChooseResultsView(UserChooseMixin, chooser_views.ChooseResultsView):
     pass
 
 
-class UserChosenView(chooser_views.ChosenView):
+class UserTitleMixin:
+    def get_display_title(self, instance: User) -> str:
+        return f"{instance.get_full_name()} ({instance.username})"
+
+
+class UserChosenView(UserTitleMixin, chooser_views.ChosenView):
     def get_object(self, pk):
         if not _may_choose_users(self.request.user):
             raise PermissionDenied
         return User.objects.get(pk=pk)
 
-    def get_display_title(self, instance: User) -> str:
-        return f"{instance.get_full_name()} ({instance.username})"
+
+class UserChosenMultipleView(UserTitleMixin, chooser_views.ChosenMultipleView):
+    def get_objects(self, pks):
+        if not _may_choose_users(self.request.user):
+            raise PermissionDenied
+        return User.objects.filter(is_active=True, pk__in=_integers(pks))
 
 
 class UserChooserViewSet(ChooserViewSet):
@@ -205,6 +228,7 @@ class UserChooserViewSet(ChooserViewSet):
     choose_view_class = UserChooseView
     choose_results_view_class = UserChooseResultsView
     chosen_view_class = UserChosenView
+    chosen_multiple_view_class = UserChosenMultipleView
 
 
 org_unit_chooser_viewset = OrgUnitChooserViewSet(ORG_UNIT_CHOOSER)

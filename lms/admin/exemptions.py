@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import AdminDateInput
-from wagtail.models import ModelLogEntry
+from wagtail.log_actions import registry as log_registry
 
 from cms.models import PolicyPage
 from lms.admin.scope import request_scope_paths
@@ -170,7 +170,7 @@ class ExemptionDetailView(ExemptionAccess, WagtailAdminTemplateMixin, TemplateVi
                 user=self.request.user, exemption=exemption
             ),
             form=kwargs.get("form") or DecisionForm(),
-            history=ModelLogEntry.objects.for_instance(exemption)
+            history=log_registry.get_logs_for_instance(exemption)
             .select_related("user")
             .order_by("-timestamp"),
         )

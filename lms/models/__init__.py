@@ -6,6 +6,7 @@ from lms.models.audience import (
     AudienceUnit,
     PositionThreshold,
 )
+from lms.models.audit import ScopedLogEntry
 from lms.models.exemptions import Exemption
 from lms.models.exports import CertificateExport
 from lms.models.imports import ImportJob
@@ -40,6 +41,7 @@ __all__ = [
     "Position",
     "PositionThreshold",
     "QuizAttempt",
+    "ScopedLogEntry",
     "User",
     "WebhookDelivery",
     "WebhookEndpoint",

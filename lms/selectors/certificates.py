@@ -31,7 +31,7 @@ from certificates.verification import (
 )
 from cms.models import MaterialChange, PolicyPage, PolicyVersion
 from lms.models import Employee, User
-from lms.selectors.scope import scope_paths_for
+from lms.selectors.scope import scope_paths_for, subtree_filter
 
 REVOKE_PERMISSION = "certificates.revoke_certificate"
 
@@ -130,9 +130,7 @@ def certificates_visible_to(*, user: User) -> QuerySet[Certificate]:
     paths = scope_paths_for(user=user)
     if paths is None:
         return certificates
-    visible = Q(pk__in=[])
-    for path in paths:
-        visible |= Q(employee__unit__path__startswith=path)
+    visible = subtree_filter(paths, "employee__unit__path")
     if user.has_perm(REVOKE_PERMISSION):
         visible |= Q(policy__in=_publishable_policies(user))
     return certificates.filter(visible)

@@ -38,7 +38,8 @@ def scope_paths_for(*, user: User) -> list[str] | None:
     return kept
 
 
-def _subtree_filter(paths: list[str], field: str) -> Q:
+def subtree_filter(paths: list[str], field: str) -> Q:
+    """``field`` (a tree path) inside one of the subtrees of ``paths``."""
     query = Q(pk__in=[])
     for path in paths:
         query |= Q(**{f"{field}__startswith": path})
@@ -64,7 +65,7 @@ def employees_visible_to(*, user: User) -> QuerySet[Employee]:
 def units_in_scope(*, paths: list[str] | None) -> QuerySet[OrgUnit]:
     """Units in the subtrees of ``paths`` (from ``scope_paths_for``; ``None``: all)."""
     units = OrgUnit.objects.all()
-    return units if paths is None else units.filter(_subtree_filter(paths, "path"))
+    return units if paths is None else units.filter(subtree_filter(paths, "path"))
 
 
 def employees_in_scope(*, paths: list[str] | None) -> QuerySet[Employee]:
@@ -72,7 +73,7 @@ def employees_in_scope(*, paths: list[str] | None) -> QuerySet[Employee]:
     employees = Employee.objects.select_related("unit", "position")
     if paths is None:
         return employees
-    return employees.filter(_subtree_filter(paths, "unit__path"))
+    return employees.filter(subtree_filter(paths, "unit__path"))
 
 
 def employees_in_subtree(*, unit: OrgUnit) -> QuerySet[Employee]:
@@ -109,7 +110,7 @@ def audience_queryset(*, policy: PolicyPage) -> QuerySet[Employee]:
         for path in paths:
             if not any(path.startswith(outer) for outer in outermost):
                 outermost.append(path)
-        units = OrgUnit.objects.filter(_subtree_filter(outermost, "path"))
+        units = OrgUnit.objects.filter(subtree_filter(outermost, "path"))
         employees = employees.filter(unit_id__in=units.values("pk"))
     return employees
 

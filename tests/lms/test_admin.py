@@ -221,9 +221,9 @@ def test_administrator_creates_an_employee_with_a_login(
     assert employee.user.email == "wang@example.com"
     assert not employee.user.has_usable_password()
     # The change is in the admin's history, as a creation by this user.
-    from wagtail.models import ModelLogEntry
+    from lms.models import ScopedLogEntry
 
-    entry = ModelLogEntry.objects.get(object_id=str(employee.pk))
+    entry = ScopedLogEntry.objects.get(object_id=str(employee.pk))
     assert (entry.action, entry.user_id) == ("wagtail.create", admin_user.pk)
 
 

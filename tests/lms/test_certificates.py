@@ -14,12 +14,11 @@ from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
-from wagtail.models import ModelLogEntry
 
 from certificates.models import Certificate
 from certificates.services import certificate_reissue, certificate_revoke
 from cms.models import PolicyPage
-from lms.models import Assignment, ManagerScope
+from lms.models import Assignment, ManagerScope, ScopedLogEntry
 from lms.selectors import CertificateState, standing_for
 from lms.services.attempts import attempt_read, attempt_start, attempt_submit
 from lms.services.certificates import assignments_reopen_expired, certificates_render
@@ -219,7 +218,7 @@ def test_revocation_stops_the_certificate_counting_at_once_and_is_logged(
     assert not standing_for(employee=holder, policy=course).certified
     page = Client().get(reverse("certificate_verify", args=[certificate.serial]))
     assert "Revoked" in page.content.decode()
-    entry = ModelLogEntry.objects.for_instance(certificate).get()
+    entry = ScopedLogEntry.objects.for_instance(certificate).get()
     assert entry.action == "certificates.revoke" and entry.user == admin
     assert entry.data["reason"] == "Passed by mistake"
 

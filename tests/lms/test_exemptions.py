@@ -9,10 +9,9 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
-from wagtail.models import ModelLogEntry
 
 from cms.models import PolicyPage
-from lms.models import Employee, Exemption
+from lms.models import Employee, Exemption, ScopedLogEntry
 from lms.roles import MANAGER
 from lms.selectors.readiness import readiness_for
 from lms.selectors.readiness_check import readiness_differences
@@ -147,7 +146,7 @@ def test_who_proposes_and_who_decides(policy, tree):
     with pytest.raises(ValidationError, match="decided already"):
         exemption_decide(exemption=rejected, user=city, approve=True)
     actions = set(
-        ModelLogEntry.objects.for_instance(rejected).values_list("action", flat=True)
+        ScopedLogEntry.objects.for_instance(rejected).values_list("action", flat=True)
     )
     assert actions == {"lms.exemption_propose", "lms.exemption_reject"}
 
