@@ -1,5 +1,6 @@
 """Response headers the browser enforces: the Content-Security-Policy of each
-part of the site, and the Permissions-Policy.
+part of the site, the Permissions-Policy, private caching of personal pages;
+and the neutralising of formulas in every CSV the site sends.
 
 Two policies (``docs/decisions.md``, "One CSP for the site, one for the
 admin"): the learner's pages, sign-in and verification run no inline script
@@ -16,6 +17,9 @@ from __future__ import annotations
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_vary_headers
+
+from lms.sheets import csv_neutralised
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -47,4 +51,46 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
+class PrivateCacheMiddleware:
+    """What a signed-in person is shown is theirs: ``Cache-Control: private,
+    no-store`` (no copy on a shared phone or in a proxy) unless the view set
+    its own; and ``Vary: Cookie`` on every response that depends on who asks.
+    Placed after the authentication middleware."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            if not response.has_header("Cache-Control"):
+                response["Cache-Control"] = "private, no-store"
+            patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+class SpreadsheetSafeCsvMiddleware:
+    """Every CSV the site sends, ours and Wagtail's (the site history, page
+    reports, listings), with formula-like cells neutralised and a byte-order
+    mark (``lms.sheets.csv_neutralised``)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        content_type = response.get("Content-Type", "").split(";")[0].strip()
+        if content_type != "text/csv" or response.status_code != 200:
+            return response
+        if response.streaming:
+            response.streaming_content = csv_neutralised(response.streaming_content)
+        else:
+            response.content = b"".join(csv_neutralised([response.content]))
+        if response.streaming and response.has_header("Content-Length"):
+            del response["Content-Length"]
+        response["Content-Type"] = "text/csv; charset=utf-8"
         return response

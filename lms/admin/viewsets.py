@@ -54,7 +54,16 @@ LIST_PER_PAGE = 50
 # --- Organisation units -------------------------------------------------------
 
 
-class OrgUnitIndexView(generic.IndexView):
+class ExportMixin:
+    """Listings exported as CSV or XLSX (the buttons above each listing), with
+    the scope of the page; yes/no in words rather than True/False."""
+
+    custom_field_preprocess = {
+        "is_active": {"csv": yes_no, "xlsx": yes_no},
+    }
+
+
+class OrgUnitIndexView(ExportMixin, generic.IndexView):
     def get_base_queryset(self) -> QuerySet[OrgUnit]:
         return units_annotate_for_listing(visible_units(self.request))
 
@@ -129,6 +138,23 @@ class OrgUnitViewSet(ModelViewSet):
     search_backend_name = None
     filterset_class = OrgUnitFilterSet
     index_view_class = OrgUnitIndexView
+    export_filename = "units"
+    list_export = [
+        "code",
+        "name",
+        "get_level_display",
+        "parent_name",
+        "active_staff",
+        "is_active",
+    ]
+    export_headings = {
+        "code": gettext_lazy("Code"),
+        "name": gettext_lazy("Name"),
+        "get_level_display": gettext_lazy("Level"),
+        "parent_name": gettext_lazy("Parent unit"),
+        "active_staff": gettext_lazy("Active staff (subtree)"),
+        "is_active": gettext_lazy("Active"),
+    }
     add_view_class = OrgUnitCreateView
     edit_view_class = OrgUnitEditView
     delete_view_class = OrgUnitDeleteView
@@ -155,7 +181,7 @@ class OrgUnitViewSet(ModelViewSet):
 # --- Positions ----------------------------------------------------------------
 
 
-class PositionIndexView(generic.IndexView):
+class PositionIndexView(ExportMixin, generic.IndexView):
     def get_base_queryset(self) -> QuerySet[Position]:
         return positions_annotate_for_listing(
             Position.objects.all(), paths=request_scope_paths(self.request)
@@ -191,6 +217,13 @@ class PositionViewSet(ModelViewSet):
     search_backend_name = None
     form_fields = ["code", "name"]
     index_view_class = PositionIndexView
+    export_filename = "positions"
+    list_export = ["code", "name", "active_staff"]
+    export_headings = {
+        "code": gettext_lazy("Code"),
+        "name": gettext_lazy("Name"),
+        "active_staff": gettext_lazy("Active staff"),
+    }
     delete_view_class = PositionDeleteView
     inspect_view_fields = ["code", "name"]
 
@@ -209,7 +242,7 @@ class PositionViewSet(ModelViewSet):
 # --- Employees ----------------------------------------------------------------
 
 
-class EmployeeIndexView(generic.IndexView):
+class EmployeeIndexView(ExportMixin, generic.IndexView):
     def get_base_queryset(self) -> QuerySet[Employee]:
         return employees_annotate_for_listing(visible_employees(self.request))
 
@@ -269,6 +302,27 @@ class EmployeeViewSet(ModelViewSet):
     search_backend_name = None
     filterset_class = EmployeeFilterSet
     index_view_class = EmployeeIndexView
+    export_filename = "employees"
+    list_export = [
+        "employee_no",
+        "name",
+        "email",
+        "unit.code",
+        "unit.name",
+        "unit_parent_name",
+        "position.name",
+        "is_active",
+    ]
+    export_headings = {
+        "employee_no": gettext_lazy("Employee number"),
+        "name": gettext_lazy("Name"),
+        "email": gettext_lazy("Email"),
+        "unit.code": gettext_lazy("Unit code"),
+        "unit.name": gettext_lazy("Unit"),
+        "unit_parent_name": gettext_lazy("Parent unit"),
+        "position.name": gettext_lazy("Position"),
+        "is_active": gettext_lazy("Active"),
+    }
     add_view_class = EmployeeCreateView
     edit_view_class = EmployeeEditView
     inspect_view_class = EmployeeInspectView
@@ -307,7 +361,7 @@ class EmployeeViewSet(ModelViewSet):
 # --- Manager scopes -----------------------------------------------------------
 
 
-class ManagerScopeIndexView(generic.IndexView):
+class ManagerScopeIndexView(ExportMixin, generic.IndexView):
     def get_base_queryset(self) -> QuerySet[ManagerScope]:
         return ManagerScope.objects.select_related("user", "unit").annotate(
             unit_parent_name=units_parent_name("unit__path")
@@ -327,6 +381,21 @@ class ManagerScopeViewSet(ModelViewSet):
     search_backend_name = None
     filterset_class = ManagerScopeFilterSet
     index_view_class = ManagerScopeIndexView
+    export_filename = "manager-scopes"
+    list_export = [
+        "user.username",
+        "user.get_full_name",
+        "unit.code",
+        "unit.name",
+        "unit_parent_name",
+    ]
+    export_headings = {
+        "user.username": gettext_lazy("Login"),
+        "user.get_full_name": gettext_lazy("Name"),
+        "unit.code": gettext_lazy("Unit code"),
+        "unit.name": gettext_lazy("Unit (and below)"),
+        "unit_parent_name": gettext_lazy("Parent unit"),
+    }
 
     @cached_property
     def list_display(self) -> list:

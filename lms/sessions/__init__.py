@@ -3,8 +3,10 @@ session with SQL written once (``lms.sql``) instead of a compiled ORM query.
 
 Every signed-in request reads its session first; this saves about a third of
 a millisecond of CPU per request (``docs/benchmarks.md``). Writes, expiry and
-``clearsessions`` are Django's, unchanged. ``settings.SESSION_ENGINE`` names
-``lms.sessions.db`` (no Redis) or ``lms.sessions.cached_db`` (Redis).
+``clearsessions`` are Django's, unchanged, except that a session may hold at
+most ``settings.SESSION_MAX_BYTES`` (:meth:`RawReadMixin.encode`).
+``settings.SESSION_ENGINE`` names ``lms.sessions.db`` (no Redis) or
+``lms.sessions.cached_db`` (Redis).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import router
 from django.utils import timezone
@@ -33,6 +36,10 @@ def _sql(model, using: str) -> str:
     )
 
 
+class SessionTooLarge(SuspiciousOperation):
+    """A session that would hold more than ``SESSION_MAX_BYTES``."""
+
+
 class RawReadMixin:
     """``_get_session_from_db`` of Django's ``db`` engine in one SELECT."""
 
@@ -52,3 +59,15 @@ class RawReadMixin:
             self._session_key = None
             return None
         return _columns(model).build(row, 0, using)
+
+    def encode(self, session_dict) -> str:
+        """Django's encoding, refused beyond ``settings.SESSION_MAX_BYTES``:
+        nothing the site keeps in a session comes near it, so a request that
+        would store more is answered 400 and stores nothing."""
+        encoded = super().encode(session_dict)
+        if len(encoded) > settings.SESSION_MAX_BYTES:
+            raise SessionTooLarge(
+                f"The session would hold {len(encoded)} bytes "
+                f"(at most {settings.SESSION_MAX_BYTES})."
+            )
+        return encoded

@@ -11,8 +11,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -39,11 +41,15 @@ from lms.services.attempts import (
     review_visible,
 )
 
-# Answers posted after the session expired wait here (in the new, anonymous
-# session, which logging in keeps) until the attempt page shows them again.
-PENDING_KEY = "quiz_pending_answers"
+# Answers posted after the session expired wait in a signed cookie of the
+# browser, not on the server (an anonymous request stores nothing), until the
+# attempt page shows them again after sign-in.
+PENDING_COOKIE = "quiz_pending"
+_PENDING_SALT = "lms.views.quiz.pending"
+_PENDING_MAX_AGE = 2 * 3600
+_PENDING_MAX_BYTES = 3500  # a cookie holds about 4 KB
 _NOT_ANSWERS = {"csrfmiddlewaretoken"}
-_MAX_PENDING_QUESTIONS = 200
+_MAX_PENDING_QUESTIONS = 100
 
 
 def _refused(request: HttpRequest, error: AttemptError, **context) -> HttpResponse:
@@ -85,15 +91,27 @@ def _attempt_url(pk: int) -> str:
     return reverse("quiz_attempt", args=[pk])
 
 
-def _keep_pending(request: HttpRequest, pk: int) -> None:
-    """Answers posted without a session: kept in the (new) session so the
-    attempt page can show them again once the person has logged in."""
+def _keep_pending(request: HttpRequest, pk: int, response: HttpResponse) -> None:
+    """Answers posted without a session: kept in a signed cookie (compressed,
+    two hours) so the attempt page can show them again once the person has
+    signed in. What does not fit in a cookie is not kept."""
     answers = {
         key: [value[:64] for value in values[:20]]
         for key, values in list(_answers(request.POST).items())[:_MAX_PENDING_QUESTIONS]
         if len(key) <= 64
     }
-    request.session[PENDING_KEY] = {"attempt": pk, "answers": answers}
+    value = signing.dumps(
+        {"attempt": pk, "answers": answers}, salt=_PENDING_SALT, compress=True
+    )
+    if len(value) <= _PENDING_MAX_BYTES:
+        response.set_cookie(
+            PENDING_COOKIE,
+            value,
+            max_age=_PENDING_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
 
 
 def _policy_url(request: HttpRequest, policy: PolicyPage) -> str | None:
@@ -160,9 +178,10 @@ def attempt_view(view: AttemptView) -> Callable[[HttpRequest, int], HttpResponse
         try:
             if owned is None:
                 if not request.user.is_authenticated:
+                    response = redirect_to_login(_attempt_url(pk))
                     if request.method == "POST":
-                        _keep_pending(request, pk)
-                    return redirect_to_login(_attempt_url(pk))
+                        _keep_pending(request, pk, response)
+                    return response
                 employee = _employee(request)
                 if employee is None:
                     return _no_employee(request)
@@ -195,11 +214,18 @@ def quiz_attempt_submit(request: HttpRequest, owned: OwnedAttempt) -> HttpRespon
 
 
 def _pending_answers(request: HttpRequest, attempt_id: int) -> dict | None:
-    """Answers kept by :func:`_keep_pending` for this attempt (taken once)."""
-    pending = request.session.get(PENDING_KEY)
-    if not pending or pending.get("attempt") != attempt_id:
+    """Answers kept by :func:`_keep_pending` for this attempt, if any (the
+    view then deletes the cookie: taken once)."""
+    try:
+        pending = signing.loads(
+            request.COOKIES.get(PENDING_COOKIE, ""),
+            salt=_PENDING_SALT,
+            max_age=_PENDING_MAX_AGE,
+        )
+    except signing.BadSignature:
         return None
-    del request.session[PENDING_KEY]
+    if not isinstance(pending, dict) or pending.get("attempt") != attempt_id:
+        return None
     messages.warning(
         request,
         _(
@@ -207,7 +233,8 @@ def _pending_answers(request: HttpRequest, attempt_id: int) -> dict | None:
             "are filled in again below: check them, then save or submit."
         ),
     )
-    return pending.get("answers") or {}
+    answers = pending.get("answers")
+    return answers if isinstance(answers, dict) else {}
 
 
 @require_GET
@@ -224,15 +251,17 @@ def quiz_attempt(request: HttpRequest, owned: OwnedAttempt) -> HttpResponse:
         "count": len(attempt.draw),
     }
     if attempt.is_open:
-        answers = _pending_answers(request, attempt.pk)
-        if answers is None:
-            answers = attempt.answers or {}
+        pending = _pending_answers(request, attempt.pk)
+        answers = (attempt.answers or {}) if pending is None else pending
         context.update(
             questions=questions_shown(pool=pool, draw=attempt.draw, answers=answers),
             late=attempt_late(attempt=attempt, now=timezone.now()),
             stale=attempt.version != policy.version,
         )
-        return render(request, "lms/quiz/attempt.html", context)
+        response = render(request, "lms/quiz/attempt.html", context)
+        if pending is not None:
+            response.delete_cookie(PENDING_COOKIE, samesite="Lax")
+        return response
 
     standing = standing_for(employee=owned.employee, policy=policy)
     current = attempt.version == policy.version
