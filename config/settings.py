@@ -153,6 +153,10 @@ Q_CLUSTER = {
     "catch_up": False,
     "label": _("Task queue"),
 }
+# An HR import's check or apply is stopped after this many seconds (500,000
+# staff take about a minute, docs/benchmarks.md): one hostile or huge file
+# cannot hold a worker for long.
+LMS_IMPORT_TASK_TIMEOUT = int(os.environ.get("LMS_IMPORT_TASK_TIMEOUT", "900"))
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
     Q_CLUSTER["name"] = CACHE_PREFIX

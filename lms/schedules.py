@@ -11,6 +11,11 @@ from django.utils.translation import gettext_noop
 
 # name → (task, minutes between runs, the equivalent management command)
 SCHEDULES = {
+    gettext_noop("Finish HR imports whose task was lost or ran too long"): (
+        "lms.tasks.import_jobs_sweep",
+        5,
+        "import_jobs_sweep",
+    ),
     gettext_noop("Close quiz attempts past their deadline"): (
         "lms.tasks.attempts_close_expired",
         5,

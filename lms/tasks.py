@@ -29,6 +29,12 @@ def import_job_apply(job_id: int) -> str | None:
     return job.status if job else None
 
 
+def import_jobs_sweep() -> dict[str, int]:
+    """Fail HR import checks and applies that ran past the time limit; enqueue
+    again the checks whose task was lost."""
+    return jobs.jobs_sweep()
+
+
 def assignments_sync_policy(policy_id: int) -> dict[str, int]:
     """Bring one policy's assignments in step with its audience (after a
     publication or an unpublication)."""

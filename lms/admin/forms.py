@@ -6,7 +6,6 @@ The unit and employee forms only validate: the views save through
 
 from __future__ import annotations
 
-import codecs
 from pathlib import Path
 
 from django import forms
@@ -17,6 +16,7 @@ from lms.admin.choosers import OrgUnitChooserWidget, UserChooserWidget
 from lms.models import Employee, ImportJob, ManagerScope, OrgUnit, Position, User
 from lms.selectors import unit_parent
 from lms.services.imports.jobs import ALLOWED_EXTENSIONS
+from lms.services.imports.readers import TableError, text_encoding
 from lms.services.org import unit_placement_errors
 
 # A million staff rows are about 60 MB of CSV.
@@ -168,11 +168,9 @@ class ImportUploadForm(forms.Form):
         encoding = self.cleaned_data["encoding"].strip()
         if encoding:
             try:
-                codecs.lookup(encoding)
-            except LookupError as error:
-                raise forms.ValidationError(
-                    _("Unknown encoding “%(encoding)s”.") % {"encoding": encoding}
-                ) from error
+                text_encoding(encoding)
+            except TableError as error:
+                raise forms.ValidationError(error.message) from error
         return encoding
 
     def clean(self) -> dict:

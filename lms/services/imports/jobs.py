@@ -53,13 +53,19 @@ RUNNING = (Status.PENDING, Status.VALIDATING, Status.APPLYING)
 CANCELLABLE = (Status.PENDING, Status.VALIDATING, Status.READY)
 ALLOWED_EXTENSIONS = (".csv", ".xlsx")
 
-# How often a running import may write its progress to the cache.
+# How often a running import may write its progress to the cache, and how
+# often a running check looks whether it was cancelled.
 PROGRESS_INTERVAL = 0.5
+CANCEL_INTERVAL = 2.0
 PROGRESS_TTL = 24 * 3600
 
 
 class JobRefused(Exception):
     """The action cannot be done on this job now; the message says why."""
+
+
+class JobCancelled(Exception):
+    """Someone cancelled the job while its check was running."""
 
 
 # --- Progress -----------------------------------------------------------------
@@ -79,16 +85,29 @@ def job_progress(*, job_id: int) -> dict[str, Any] | None:
 
 
 class _ProgressWriter:
-    """The import's ``progress(rows_done, rows_total)`` callback: writes to the
-    cache at most every PROGRESS_INTERVAL seconds (and at the last row)."""
+    """The import's ``progress(rows_done, rows_total)`` callback (called
+    between batches of rows): writes to the cache at most every
+    PROGRESS_INTERVAL seconds (and at the last row); during a check, looks
+    every CANCEL_INTERVAL seconds whether the job was cancelled and then
+    stops it (:class:`JobCancelled`)."""
 
     def __init__(self, job_id: int, phase: str) -> None:
+        self.job_id = job_id
         self.key = job_progress_key(job_id)
         self.phase = phase
         self.last = 0.0
+        self.last_cancel_check = time.monotonic()
 
     def __call__(self, done: int, total: int | None = None) -> None:
         now = time.monotonic()
+        if self.phase == Status.VALIDATING and (
+            now - self.last_cancel_check >= CANCEL_INTERVAL
+        ):
+            self.last_cancel_check = now
+            if ImportJob.objects.filter(
+                pk=self.job_id, status=Status.CANCELLED
+            ).exists():
+                raise JobCancelled
         if now - self.last < PROGRESS_INTERVAL and done != total:
             return
         self.last = now
@@ -113,9 +132,20 @@ def _progress_clear(job_id: int) -> None:
 # --- Creating and cancelling --------------------------------------------------
 
 
+def _task_timeout() -> int:
+    """Seconds a check or an apply may run before the cluster stops it: one
+    file cannot hold a worker for longer (``LMS_IMPORT_TASK_TIMEOUT``)."""
+    return int(settings.LMS_IMPORT_TASK_TIMEOUT)
+
+
 def _enqueue(task: str, job_id: int) -> None:
     transaction.on_commit(
-        lambda: async_task(task, job_id, task_name=f"{task}:{job_id}:{uuid.uuid4()}")
+        lambda: async_task(
+            task,
+            job_id,
+            task_name=f"{task}:{job_id}:{uuid.uuid4()}",
+            timeout=_task_timeout(),
+        )
     )
 
 
@@ -202,7 +232,8 @@ def _failure(error: BaseException) -> dict[str, str]:
 def job_validate(*, job_id: int) -> ImportJob | None:
     """The check task: dry-run the import, store the preview, ready or invalid."""
     claimed = ImportJob.objects.filter(pk=job_id, status=Status.PENDING).update(
-        status=Status.VALIDATING
+        status=Status.VALIDATING,
+        report={"check_started_at": timezone.now().isoformat()},
     )
     if not claimed:
         logger.info("Import job %s is not waiting for a check: skipped", job_id)
@@ -212,6 +243,8 @@ def job_validate(*, job_id: int) -> ImportJob | None:
     progress.write(0, None)
     try:
         report = _run_import(job, dry_run=True, progress=progress)
+    except JobCancelled:
+        logger.info("Import job %s: cancelled during its check", job_id)
     except Exception as error:
         logger.exception("Import job %s: the check failed", job_id)
         _transition(
@@ -237,24 +270,54 @@ def job_validate(*, job_id: int) -> ImportJob | None:
 
 
 def _stale_after() -> timedelta:
-    # The task cluster kills a task after its timeout; an "applying" job older
-    # than that has no task left (and its transaction was rolled back).
-    timeout = int(settings.Q_CLUSTER.get("timeout") or 3600)
-    return timedelta(seconds=timeout + 60)
+    # The task cluster stops a task after its timeout; a job checking or
+    # applying for longer than that has no task left (an apply's transaction
+    # was rolled back).
+    return timedelta(seconds=_task_timeout() + 60)
+
+
+def _fail_stale(status: str, started_key: str) -> int:
+    cutoff = (timezone.now() - _stale_after()).isoformat()
+    failed = 0
+    minutes = _task_timeout() // 60
+    for job in ImportJob.objects.filter(status=status):
+        started = job.report.get(started_key, "")
+        if started and started < cutoff:
+            report = {
+                **job.report,
+                "error": _(
+                    "The task stopped before the end (an import may run "
+                    "%(minutes)d minutes at most)."
+                )
+                % {"minutes": minutes},
+            }
+            failed += _transition(
+                job.pk, from_status=status, to_status=Status.FAILED, report=report
+            )
+    return failed
 
 
 def _fail_stale_applies() -> None:
-    cutoff = (timezone.now() - _stale_after()).isoformat()
-    for job in ImportJob.objects.filter(status=Status.APPLYING):
-        started = job.report.get("apply_started_at", "")
-        if started and started < cutoff:
-            report = {**job.report, "error": _("The task stopped before the end.")}
-            _transition(
-                job.pk,
-                from_status=Status.APPLYING,
-                to_status=Status.FAILED,
-                report=report,
-            )
+    _fail_stale(Status.APPLYING, "apply_started_at")
+
+
+def jobs_sweep(*, lost_after: timedelta = timedelta(minutes=10)) -> dict[str, int]:
+    """What lost or stopped tasks left undone (a schedule, ``import_jobs_sweep``):
+    checks and applies that ran past the time limit are failed; files still
+    waiting for their check ``lost_after`` their upload are enqueued again
+    (the broker keeps no receipt of a task a crashed worker held; a second
+    task for the same job finds it claimed and does nothing)."""
+    failed = _fail_stale(Status.VALIDATING, "check_started_at") + _fail_stale(
+        Status.APPLYING, "apply_started_at"
+    )
+    waiting = ImportJob.objects.filter(
+        status=Status.PENDING, created_at__lt=timezone.now() - lost_after
+    ).values_list("pk", flat=True)
+    requeued = 0
+    for job_id in waiting:
+        _enqueue(VALIDATE_TASK, job_id)
+        requeued += 1
+    return {"failed": failed, "requeued": requeued}
 
 
 @transaction.atomic

@@ -12,7 +12,9 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +22,24 @@ from pathlib import Path
 from typing import Any
 
 from django.utils.translation import gettext as _
+
+try:
+    from lxml.etree import XMLSyntaxError
+except ImportError:  # pragma: no cover - lxml is optional for openpyxl
+    XMLSyntaxError = SyntaxError
+from xml.etree.ElementTree import ParseError
+
+_XML_ERRORS = (ParseError, XMLSyntaxError)
+_READ_ERRORS = (
+    KeyError,
+    ValueError,
+    TypeError,
+    IndexError,
+    EOFError,
+    zlib.error,
+    zipfile.BadZipFile,
+    *_XML_ERRORS,
+)
 
 CSV_EXTENSIONS = (".csv", ".txt")
 XLSX_EXTENSIONS = (".xlsx",)
@@ -115,6 +135,38 @@ def locate_columns(
 
 # --- CSV ------------------------------------------------------------------------
 
+# Python calls these text encodings, but no spreadsheet is saved in them.
+_NOT_FILE_ENCODINGS = {
+    "undefined",
+    "idna",
+    "punycode",
+    "unicode-escape",
+    "raw-unicode-escape",
+}
+
+
+def text_encoding(name: str) -> str:
+    """``name`` if it is a text encoding a file can be saved in (UTF-8,
+    GB18030, UTF-16, Latin-1...), else :class:`TableError`: ``rot13``,
+    ``hex``, ``base64`` or ``undefined`` are codecs but not encodings of a
+    CSV file."""
+    try:
+        info = codecs.lookup(name)
+    except LookupError as exc:
+        raise TableError(
+            0, _("Unknown encoding “%(encoding)s”.") % {"encoding": name}
+        ) from exc
+    if not info._is_text_encoding or info.name in _NOT_FILE_ENCODINGS:
+        raise TableError(
+            0,
+            _(
+                "“%(encoding)s” is not a text encoding: use UTF-8, GB18030 or "
+                "another encoding a CSV file is saved in."
+            )
+            % {"encoding": name},
+        )
+    return name
+
 
 def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) when the whole file decodes so, else GB18030."""
@@ -125,6 +177,9 @@ def detect_encoding(path: Path) -> str:
         if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
         stream.seek(0)
+        if without_bom := _utf16_without_bom(stream.read(4096)):
+            return without_bom
+        stream.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
             while chunk := stream.read(_DETECT_CHUNK):
@@ -133,6 +188,20 @@ def detect_encoding(path: Path) -> str:
         except UnicodeDecodeError:
             return FALLBACK_ENCODING
     return "utf-8"
+
+
+def _utf16_without_bom(start: bytes) -> str | None:
+    """UTF-16 saved without a byte-order mark: a header of ASCII column names
+    puts a NUL byte beside every character (after it: little-endian)."""
+    sample = start[: len(start) - len(start) % 2]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) >= len(odd) * 0.9 and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= len(even) * 0.9 and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 def _check_readable(path: Path) -> None:
@@ -202,12 +271,7 @@ def _open_csv(path: Path, encoding: str | None) -> Iterator[Table]:
     _check_readable(path)
     detected = not encoding
     if encoding:
-        try:
-            codecs.lookup(encoding)
-        except LookupError as exc:
-            raise TableError(
-                0, _("Unknown encoding “%(encoding)s”.") % {"encoding": encoding}
-            ) from exc
+        text_encoding(encoding)
     else:
         encoding = detect_encoding(path)
     with path.open("r", encoding=encoding, newline="") as stream:
@@ -293,6 +357,141 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+# What a workbook may hold before any of it is parsed (``_inspect_xlsx``):
+# Excel's own limit for a cell, a generous bound on rows and columns for an
+# HR feed, and on the unpacked size of one part of the file.
+MAX_CELL_CHARACTERS = 32_767
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 702  # ZZ
+MAX_PART_BYTES = 1 << 30
+# A cell's text in the XML: UTF-8 (up to 4 bytes a character) with entities.
+_MAX_TEXT_BYTES = MAX_CELL_CHARACTERS * 6
+_SCAN_CHUNK = 1 << 20
+# Cell and row references worth a second look: three-letter columns, or row
+# numbers of seven digits or more.
+_BIG_REFERENCE = re.compile(rb' r="([A-Z]{3})\d+"| r="[A-Z]{0,3}(\d{7,})"')
+_PARTS = re.compile(r"xl/(worksheets/[^/]+\.xml|sharedStrings\.xml)", re.IGNORECASE)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _inspect_xlsx(path: Path) -> None:
+    """Refuse a workbook that would cost far more to read than it looks:
+    before openpyxl parses anything, stream each worksheet and the shared
+    strings through a few cheap checks (unpacked size, the longest text run,
+    the largest row and column referenced). The worksheet's ``<dimension>``
+    is never trusted: its rows are read as they come."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise TableError(
+            0, _("The file is not a valid Excel (.xlsx) workbook.")
+        ) from exc
+    with archive:
+        names = {info.filename for info in archive.infolist()}
+        if "xl/workbook.xml" not in names:
+            raise TableError(
+                0,
+                _(
+                    "The file is a ZIP archive without an Excel workbook in it: "
+                    "save the sheet from Excel as .xlsx."
+                ),
+            )
+        for info in archive.infolist():
+            if _PARTS.fullmatch(info.filename):
+                _inspect_part(archive, info)
+
+
+def _inspect_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    too_big = TableError(
+        0,
+        _("The workbook is too large to import (%(part)s unpacks to over %(size)s).")
+        % {"part": info.filename, "size": "1 GB"},
+    )
+    if info.file_size > MAX_PART_BYTES:
+        raise too_big
+    read = 0
+    run = 0  # bytes of text since the last "<"
+    tail = b""
+    try:
+        with archive.open(info) as stream:
+            while chunk := stream.read(_SCAN_CHUNK):
+                read += len(chunk)
+                if read > MAX_PART_BYTES:
+                    raise too_big
+                # The text between tags: the first piece continues the
+                # previous chunk's last, the last goes on into the next.
+                pieces = chunk.split(b"<")
+                run += len(pieces[0])
+                if len(pieces) > 1:
+                    longest = max(run, max(map(len, pieces[1:-1]), default=0))
+                    run = len(pieces[-1])
+                else:
+                    longest = 0
+                if max(run, longest) > _MAX_TEXT_BYTES:
+                    raise _cell_too_long()
+                _check_references(tail + chunk)
+                tail = chunk[-24:]
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+        raise TableError(
+            0,
+            _("The workbook is damaged: %(part)s cannot be unpacked.")
+            % {"part": info.filename},
+        ) from exc
+
+
+def _cell_too_long() -> TableError:
+    return TableError(
+        0,
+        _("A cell of the workbook holds more than %(limit)s characters.")
+        % {"limit": f"{MAX_CELL_CHARACTERS:,}"},
+    )
+
+
+def _check_references(data: bytes) -> None:
+    for match in _BIG_REFERENCE.finditer(data):
+        letters, digits = match.groups()
+        if letters and _column_number(letters) > MAX_COLUMNS:
+            raise TableError(
+                0,
+                _(
+                    "The workbook uses column %(column)s: an HR file has at most "
+                    "%(limit)s columns."
+                )
+                % {"column": letters.decode(), "limit": MAX_COLUMNS},
+            )
+        if digits and int(digits) > MAX_ROWS:
+            raise TableError(
+                0,
+                _(
+                    "The workbook uses row %(row)s: at most %(limit)s rows can be "
+                    "imported from one file."
+                )
+                % {"row": f"{int(digits):,}", "limit": f"{MAX_ROWS:,}"},
+            )
+
+
+def _unreadable(exc: BaseException) -> TableError:
+    """One line for a workbook openpyxl cannot parse."""
+    if isinstance(exc, IndexError):
+        message = _(
+            "The workbook is damaged: a cell refers to a shared text that does "
+            "not exist."
+        )
+    elif isinstance(exc, _XML_ERRORS):
+        message = _("The workbook is damaged: its XML cannot be read (%(reason)s).") % {
+            "reason": str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        }
+    else:
+        message = _("The file is not a valid Excel (.xlsx) workbook.")
+    return TableError(0, message)
+
+
 @contextmanager
 def _open_xlsx(path: Path) -> Iterator[Table]:
     from openpyxl import load_workbook
@@ -301,13 +500,23 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
     try:
         if path.stat().st_size == 0:
             raise TableError(0, _("The file is empty."))
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except TableError:
-        raise
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except OSError as exc:
         raise TableError(
-            0, _("The file is not a valid Excel (.xlsx) workbook.")
+            0, _("The file cannot be opened: %(reason)s") % {"reason": exc.strerror}
         ) from exc
+    _inspect_xlsx(path)
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+        IndexError,
+        *_XML_ERRORS,
+    ) as exc:
+        raise _unreadable(exc) from exc
     except OSError as exc:
         raise TableError(
             0, _("The file cannot be opened: %(reason)s") % {"reason": exc.strerror}
@@ -315,13 +524,14 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
     try:
         if not workbook.worksheets:
             raise TableError(0, _("The workbook has no worksheet."))
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        sheet = workbook.worksheets[0]
+        # The <dimension> a file claims is not trusted: rows as they come.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
         try:
             header_values = next(rows, None)
-        except (KeyError, ValueError, zipfile.BadZipFile) as exc:
-            raise TableError(
-                0, _("The file is not a valid Excel (.xlsx) workbook.")
-            ) from exc
+        except _READ_ERRORS as exc:
+            raise _unreadable(exc) from exc
         if header_values is None:
             raise TableError(0, _("The file is empty."))
         yield Table(
@@ -339,11 +549,15 @@ def _xlsx_rows(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, list[str]
     row = 1
     try:
         for row, values in enumerate(rows, start=2):
+            if not values:  # a row the file does not have
+                continue
             cells = [cell_text(value) for value in values]
             if any(cells):
                 yield row, cells
-    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+    except _READ_ERRORS as exc:
+        error = _unreadable(exc)
         raise TableError(
             row + 1,
-            _("The row cannot be read from the workbook: %(reason)s") % {"reason": exc},
+            _("Row %(row)d cannot be read: %(reason)s")
+            % {"row": row + 1, "reason": error.message},
         ) from exc
