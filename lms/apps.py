@@ -9,10 +9,18 @@ class LmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django_q.signals import pre_enqueue
+
         from lms import checks, signals  # noqa: F401  (checks register themselves)
         from lms.roles import roles_sync_after_migrate
         from lms.schedules import schedules_sync_after_migrate
+        from lms.services.signing_key import (
+            record_after_migrate,
+            record_before_enqueue,
+        )
 
         post_migrate.connect(roles_sync_after_migrate)
         post_migrate.connect(schedules_sync_after_migrate)
+        post_migrate.connect(record_after_migrate)
+        pre_enqueue.connect(record_before_enqueue, dispatch_uid="lms-signing-key")
         signals.connect()

@@ -7,6 +7,7 @@ from lms.models.audience import (
     PositionThreshold,
 )
 from lms.models.audit import ScopedLogEntry
+from lms.models.deployment import SigningKey
 from lms.models.exemptions import Exemption
 from lms.models.exports import CertificateExport
 from lms.models.imports import ImportJob
@@ -42,6 +43,7 @@ __all__ = [
     "PositionThreshold",
     "QuizAttempt",
     "ScopedLogEntry",
+    "SigningKey",
     "User",
     "WebhookDelivery",
     "WebhookEndpoint",
