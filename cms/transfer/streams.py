@@ -243,8 +243,9 @@ def rich_text_clean(
     """Clean rich text to its field's features, as the editor would; every
     element that had to go is a problem (a document is refused rather than
     silently changed)."""
+    problems = _unsafe_links(html, path)
     cleaned, removals = DbHTMLConverter(features=features).clean(html)
-    problems = [
+    problems += [
         Problem(
             path,
             _("rich text: %(tag)s is not allowed here (%(detail)s)")
@@ -253,6 +254,32 @@ def rich_text_clean(
         for removal in removals
     ]
     return cleaned, problems
+
+
+# Where a plain link may point: the web, mail, a phone, or this site.
+_SAFE_LINK = re.compile(r"(https?:|mailto:|tel:|/(?!/)|#)", re.IGNORECASE)
+
+
+def _unsafe_links(html: str, path: str) -> list[Problem]:
+    """A link the editor would drop without a word (``javascript:``,
+    ``data:``, ``vbscript:``...) refuses the document instead."""
+    problems = []
+    for match in FIND_A_TAG.finditer(html):
+        href = extract_attrs(match.group(1)).get("href")
+        # Browsers ignore control characters and spaces inside a scheme.
+        if href is not None and not _SAFE_LINK.match(re.sub(r"[\x00-\x20]", "", href)):
+            problems.append(
+                Problem(
+                    path,
+                    _(
+                        "rich text: the link “%(href)s” is not allowed (only "
+                        "http, https, mailto and tel addresses, or an address on "
+                        "this site)"
+                    )
+                    % {"href": href[:80]},
+                )
+            )
+    return problems
 
 
 def without_ids(value: Any) -> Any:
