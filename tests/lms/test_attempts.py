@@ -597,6 +597,30 @@ def test_submitting_twice_gives_one_result_and_one_certificate():
     assert QuizAttempt.objects.get().score == Decimal("100.00")
 
 
+def _at_once(action) -> tuple[list, list[BaseException]]:
+    """``action()`` in two threads released together (each with its own
+    connection): what they returned, and what they raised."""
+    barrier = threading.Barrier(2)
+    results: list = []
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(action())
+        except BaseException as error:  # noqa: BLE001 - reported to the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results, errors
+
+
 @pytest.mark.postgres
 @pytest.mark.skipif(
     not POSTGRES, reason="needs PostgreSQL (DATABASE_URL=postgres://...)"
@@ -605,29 +629,13 @@ def test_submitting_twice_gives_one_result_and_one_certificate():
 def test_two_simultaneous_submissions_of_a_pass_issue_one_certificate():
     policy, employee, attempt = _start_all(pool(5))
     answers = right_answers(attempt)
-    barrier = threading.Barrier(2)
-    results: list[QuizAttempt] = []
-    errors: list[BaseException] = []
 
-    def submit():
-        try:
-            barrier.wait(timeout=10)
-            results.append(
-                attempt_submit(
-                    owned=attempt_read(attempt_id=attempt.pk, employee=employee),
-                    answers=answers,
-                )
-            )
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results, errors = _at_once(
+        lambda: attempt_submit(
+            owned=attempt_read(attempt_id=attempt.pk, employee=employee),
+            answers=answers,
+        )
+    )
 
     assert errors == []
     assert len(results) == 2
@@ -636,6 +644,24 @@ def test_two_simultaneous_submissions_of_a_pass_issue_one_certificate():
     }
     assert Certificate.objects.filter(attempt=attempt).count() == 1
     assert Certificate.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not POSTGRES, reason="needs PostgreSQL (DATABASE_URL=postgres://...)"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_simultaneous_starts_open_one_attempt():
+    """A double tap on "Take the quiz" from two devices at once: both get the
+    same open attempt, and only one exists."""
+    policy = build_course(questions=pool(4), draw=2)
+    employee = enrol(policy)
+
+    results, errors = _at_once(lambda: attempt_start(employee=employee, policy=policy))
+
+    assert errors == []
+    assert len({attempt.pk for attempt in results}) == 1
+    assert QuizAttempt.objects.filter(employee=employee).count() == 1
 
 
 # --- Hostile input --------------------------------------------------------------------
