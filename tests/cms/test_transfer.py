@@ -752,6 +752,36 @@ def test_rich_text_outside_the_editor_features_is_refused(cat):
     ]
 
 
+@pytest.mark.parametrize(
+    "href",
+    [
+        "javascript:alert(1)",
+        " JaVaScRiPt:alert(1)",
+        "data:text/html,x",
+        "//evil.example/",
+    ],
+)
+def test_a_link_the_editor_would_drop_is_refused(cat, href):
+    document = changed()
+    document["modules"][0]["body"][0]["value"] = f'<p><a href="{href}">点这里</a></p>'
+    problems = refused(document)
+    assert len(problems) == 1
+    assert problems[0].startswith("modules[0].body[0].value: rich text: the link")
+    assert "is not allowed" in problems[0]
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["https://www.example.cn/", "mailto:a@b.cn", "tel:10000", "/measures/", "#a"],
+)
+def test_links_to_the_web_mail_phones_and_this_site_are_kept(cat, href):
+    document = changed()
+    document["modules"][0]["body"][0]["value"] = f'<p><a href="{href}">点这里</a></p>'
+    result = policy_import(source=source(document))
+    module = next(outcome for outcome in result.pages if outcome.kind == "module")
+    assert f'href=\\"{href}\\"' in module.revision.content["body"]
+
+
 def test_a_broken_zip_is_refused(cat):
     assert refused(b"PK\x03\x04 broken", name="p.zip")[0].startswith(
         "not a readable ZIP file"
