@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from lms import roles
 from lms.admin.forms import ImportUploadForm
 from lms.models import Employee, ImportJob
-from lms.services.imports import jobs
+from lms.services.imports import jobs, readers
 from lms.services.imports.readers import (
     MAX_ROWS,
     TableError,
@@ -129,6 +129,22 @@ def test_a_column_beyond_the_limit_is_refused_before_parsing(tmp_path, no_parsin
     rows = HEADER_ROW.replace("</row>", '<c r="XFD1"><v>1</v></c></row>')
     path = workbook(tmp_path, {"xl/worksheets/sheet1.xml": sheet(rows)})
     assert "column XFD" in refusal(path).message
+
+
+def test_rows_without_references_are_counted_before_parsing(tmp_path, no_parsing):
+    rows = HEADER_ROW + "<row><c><v>1</v></c></row>" * (MAX_ROWS + 1000)
+    path = workbook(tmp_path, {"xl/worksheets/sheet1.xml": sheet(rows)})
+    assert path.stat().st_size < 1_000_000
+    assert "more than 1,000,000 rows" in refusal(path).message
+
+
+def test_cells_beyond_the_bound_are_refused_before_parsing(
+    tmp_path, no_parsing, monkeypatch
+):
+    monkeypatch.setattr(readers, "MAX_CELLS", 1000)
+    rows = HEADER_ROW + "<row>" + "<c/>" * 1001 + "</row>"
+    path = workbook(tmp_path, {"xl/worksheets/sheet1.xml": sheet(rows)})
+    assert "more than 1,000 cells" in refusal(path).message
 
 
 def test_a_huge_cell_is_refused_while_streaming(tmp_path):

@@ -363,6 +363,7 @@ def cell_text(value: Any) -> str:
 MAX_CELL_CHARACTERS = 32_767
 MAX_ROWS = 1_000_000
 MAX_COLUMNS = 702  # ZZ
+MAX_CELLS = 30_000_000  # a million staff with thirty columns
 MAX_PART_BYTES = 1 << 30
 # A cell's text in the XML: UTF-8 (up to 4 bytes a character) with entities.
 _MAX_TEXT_BYTES = MAX_CELL_CHARACTERS * 6
@@ -370,6 +371,8 @@ _SCAN_CHUNK = 1 << 20
 # Cell and row references worth a second look: three-letter columns, or row
 # numbers of seven digits or more.
 _BIG_REFERENCE = re.compile(rb' r="([A-Z]{3})\d+"| r="[A-Z]{0,3}(\d{7,})"')
+_ROW_TAGS = (b"<row ", b"<row>", b"<row/>", b":row ", b":row>", b":row/>")
+_CELL_TAGS = (b"<c ", b"<c>", b"<c/>", b":c ", b":c>", b":c/>")
 _PARTS = re.compile(r"xl/(worksheets/[^/]+\.xml|sharedStrings\.xml)", re.IGNORECASE)
 
 
@@ -418,6 +421,8 @@ def _inspect_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     read = 0
     run = 0  # bytes of text since the last "<"
     tail = b""
+    worksheet = info.filename.lower().startswith("xl/worksheets/")
+    rows = cells = 0
     try:
         with archive.open(info) as stream:
             while chunk := stream.read(_SCAN_CHUNK):
@@ -437,6 +442,27 @@ def _inspect_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
                     raise _cell_too_long()
                 _check_references(tail + chunk)
                 tail = chunk[-24:]
+                if worksheet:
+                    # Rows and cells without a reference are numbered in
+                    # order: count the elements too (a tag cut by the end of
+                    # a chunk is missed, which a bound can afford).
+                    rows += sum(map(chunk.count, _ROW_TAGS))
+                    cells += sum(map(chunk.count, _CELL_TAGS))
+                    if rows > MAX_ROWS + 1:
+                        raise TableError(
+                            0,
+                            _(
+                                "The workbook holds more than %(limit)s rows: at "
+                                "most %(limit)s rows can be imported from one file."
+                            )
+                            % {"limit": f"{MAX_ROWS:,}"},
+                        )
+                    if cells > MAX_CELLS:
+                        raise TableError(
+                            0,
+                            _("The workbook holds more than %(limit)s cells.")
+                            % {"limit": f"{MAX_CELLS:,}"},
+                        )
     except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise TableError(
             0,
