@@ -19,6 +19,7 @@ from __future__ import annotations
 import mimetypes
 import posixpath
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -34,18 +35,23 @@ def media_serve(request: HttpRequest, path: str) -> HttpResponseBase:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     path = posixpath.normpath(path).lstrip("/")
-    if path.startswith(("..", *PRIVATE_PREFIXES)) or "\x00" in path:
+    if path.lower().startswith(("..", *PRIVATE_PREFIXES)) or "\x00" in path:
         raise Http404
     accel = settings.MEDIA_ACCEL_REDIRECT
     if accel:
         if not (Path(settings.MEDIA_ROOT) / path).is_file():
             raise Http404
         response = HttpResponse()
-        response["X-Accel-Redirect"] = accel.rstrip("/") + "/" + path
+        # Percent-encoded: a Chinese file name would otherwise be MIME-encoded
+        # by Django and not found by nginx.
+        response["X-Accel-Redirect"] = accel.rstrip("/") + "/" + quote(path)
         response["Content-Type"] = (
             mimetypes.guess_type(path)[0] or "application/octet-stream"
         )
     else:
         response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["X-Content-Type-Options"] = "nosniff"
+    # An image's address changes with its file: the browser may keep it a day,
+    # for this person only.
+    response["Cache-Control"] = "private, max-age=86400"
     return response

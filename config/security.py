@@ -74,9 +74,12 @@ class PrivateCacheMiddleware:
 
 
 class SpreadsheetSafeCsvMiddleware:
-    """Every CSV the site sends, ours and Wagtail's (the site history, page
-    reports, listings), with formula-like cells neutralised and a byte-order
-    mark (``lms.sheets.csv_neutralised``)."""
+    """The CSV exports of Wagtail's reports and listings (``?export=csv``:
+    the site history, page reports, the organisation listings) with
+    formula-like cells neutralised and a byte-order mark
+    (``lms.sheets.csv_neutralised``); our own exports write their cells
+    through ``lms.sheets.cell`` already. A CSV *document* a trainer uploaded
+    is sent as it is."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -84,7 +87,11 @@ class SpreadsheetSafeCsvMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         content_type = response.get("Content-Type", "").split(";")[0].strip()
-        if content_type != "text/csv" or response.status_code != 200:
+        if (
+            content_type != "text/csv"
+            or response.status_code != 200
+            or request.GET.get("export") != "csv"
+        ):
             return response
         if response.streaming:
             response.streaming_content = csv_neutralised(response.streaming_content)

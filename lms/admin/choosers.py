@@ -39,7 +39,7 @@ SCOPE_EDIT_PERMISSIONS = ("lms.add_managerscope", "lms.change_managerscope")
 
 def _integers(values: list[str]) -> list[int]:
     """The ids asked for; anything that is not an id is ignored (not a 500)."""
-    return [int(value) for value in values if value.isdigit()]
+    return [int(value) for value in values if value.isascii() and value.isdigit()]
 
 
 # --- Units --------------------------------------------------------------------

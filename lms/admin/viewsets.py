@@ -54,6 +54,18 @@ LIST_PER_PAGE = 50
 # --- Organisation units -------------------------------------------------------
 
 
+class _Chunked:
+    """A queryset read in chunks of rows by the export (Wagtail's loops over
+    it whole, which holds every row of a province in the web process)."""
+
+    def __init__(self, queryset: QuerySet) -> None:
+        self.model = queryset.model
+        self.queryset = queryset
+
+    def __iter__(self):
+        return self.queryset.iterator(chunk_size=2000)
+
+
 class ExportMixin:
     """Listings exported as CSV or XLSX (the buttons above each listing), with
     the scope of the page; yes/no in words rather than True/False."""
@@ -61,6 +73,9 @@ class ExportMixin:
     custom_field_preprocess = {
         "is_active": {"csv": yes_no, "xlsx": yes_no},
     }
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        return super().as_spreadsheet(_Chunked(queryset), spreadsheet_format)
 
 
 class OrgUnitIndexView(ExportMixin, generic.IndexView):

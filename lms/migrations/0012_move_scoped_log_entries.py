@@ -1,28 +1,24 @@
 """Move the log entries of units, staff, scopes, exemptions, certificates and
-launches from Wagtail's ModelLogEntry to lms.ScopedLogEntry, with the tree
-path of the object's unit as it is now ("" for an object deleted since: its
-entries are then shown to administrators only)."""
+launches from Wagtail's ModelLogEntry to lms.ScopedLogEntry, with the unit
+the object belongs to now (none for an object deleted since: its entries are
+then shown to administrators only)."""
 
 from django.db import migrations
 
 BATCH = 2000
 
 
-def _paths(apps, label):
-    """object id (text) → unit path, for every object of the model."""
-    OrgUnit = apps.get_model("lms", "OrgUnit")
-    if label == "lms.orgunit":
-        return {str(pk): path for pk, path in OrgUnit.objects.values_list("pk", "path")}
-    units = dict(OrgUnit.objects.values_list("pk", "path"))
+def _units(apps, label):
+    """object id (text) → unit id, for every object of the model."""
     app_label, model_name = label.split(".")
     model = apps.get_model(app_label, model_name)
-    if label == "lms.launch":
-        return {str(pk): path for pk, path in model.objects.values_list("pk", "unit_path")}
-    if label in ("lms.employee", "lms.managerscope"):
+    if label == "lms.orgunit":
+        rows = model.objects.values_list("pk", "pk")
+    elif label in ("lms.employee", "lms.managerscope", "lms.launch"):
         rows = model.objects.values_list("pk", "unit_id")
     else:  # exemptions and certificates: their employee's unit
         rows = model.objects.values_list("pk", "employee__unit_id")
-    return {str(pk): units.get(unit_id, "") for pk, unit_id in rows}
+    return {str(pk): unit_id for pk, unit_id in rows}
 
 
 MODELS = (
@@ -62,13 +58,11 @@ def forwards(apps, schema_editor):
         entries = ModelLogEntry.objects.filter(content_type=content_type)
         if not entries.exists():
             continue
-        paths = _paths(apps, label)
+        units = _units(apps, label)
         moved = []
         for values in entries.order_by("pk").values(*FIELDS).iterator(BATCH):
             moved.append(
-                ScopedLogEntry(
-                    unit_path=paths.get(values["object_id"], ""), **values
-                )
+                ScopedLogEntry(unit_id=units.get(values["object_id"]), **values)
             )
             if len(moved) >= BATCH:
                 ScopedLogEntry.objects.bulk_create(moved)

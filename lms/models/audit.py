@@ -6,13 +6,14 @@ one city would read the names and employee numbers of every province's staff.
 The log entries of units, employees, manager scopes, exemptions, certificates
 and launches are therefore kept in their own table, :class:`ScopedLogEntry`,
 registered with Wagtail's log registry for those models (``register_log_actions``
-in ``lms.wagtail_hooks``). Each entry remembers the tree path of the unit the
-object belonged to when it was logged, and ``viewable_by_user`` keeps only the
-entries inside the person's scopes (every entry for administrators). Wagtail's
-reports, history views and exports all read through it.
+in ``lms.wagtail_hooks``). Each entry remembers the unit the object belonged
+to when it was logged, and ``viewable_by_user`` keeps only the entries whose
+unit lies, where it is now in the tree, inside the person's scopes (every
+entry for administrators). Wagtail's reports, history views and exports all
+read through it.
 
-An entry of an object that belonged to no unit (``unit_path`` empty) is shown
-to administrators only.
+An entry of an object that belonged to no unit, or whose unit was deleted
+since, is shown to administrators only.
 """
 
 from __future__ import annotations
@@ -38,23 +39,18 @@ SCOPED_MODELS = (
 )
 
 
-def unit_path_of(instance: Any) -> str:
-    """The tree path of the unit ``instance`` belongs to ("" when none)."""
+def unit_id_of(instance: Any) -> int | None:
+    """The unit ``instance`` belongs to (``None`` when none): a unit itself,
+    the unit of an employee, scope or launch, an employee's for an exemption
+    or a certificate."""
     from lms.models.org import OrgUnit
 
     if isinstance(instance, OrgUnit):
-        return instance.path
-    if path := getattr(instance, "unit_path", ""):  # launches copy theirs
-        return path
+        return instance.pk
     holder = instance
     if getattr(holder, "employee_id", None):  # exemptions, certificates
         holder = holder.employee
-    unit_id = getattr(holder, "unit_id", None)
-    if unit_id is None:
-        return ""
-    return (
-        OrgUnit.objects.filter(pk=unit_id).values_list("path", flat=True).first() or ""
-    )
+    return getattr(holder, "unit_id", None)
 
 
 def _permitted_content_types(user) -> list[int]:
@@ -83,7 +79,7 @@ def _permitted_content_types(user) -> list[int]:
 
 class ScopedLogEntryManager(ModelLogEntryManager):
     def log_action(self, instance, action, **kwargs):
-        kwargs.setdefault("unit_path", unit_path_of(instance))
+        kwargs.setdefault("unit_id", unit_id_of(instance))
         return super().log_action(instance, action, **kwargs)
 
     def viewable_by_user(self, user):
@@ -96,13 +92,21 @@ class ScopedLogEntryManager(ModelLogEntryManager):
         paths = scope_paths_for(user=user)
         if paths is None:
             return entries
-        return entries.filter(subtree_filter(paths, "unit_path"))
+        return entries.filter(subtree_filter(paths, "unit__path"))
 
 
 class ScopedLogEntry(BaseLogEntry):
     object_id = models.CharField(max_length=255, db_index=True)
-    # The unit's tree path when the entry was written ("" for none).
-    unit_path = models.CharField(max_length=255, blank=True, db_index=True)
+    # The unit the object belonged to when the entry was written; read
+    # through its path now, so a unit moved in the tree takes its entries
+    # along. None (no unit, or a unit deleted since): administrators only.
+    unit = models.ForeignKey(
+        "lms.OrgUnit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = ScopedLogEntryManager()
 

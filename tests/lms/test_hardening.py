@@ -68,8 +68,45 @@ def world(tree, positions):
 @pytest.mark.django_db
 def test_log_entries_of_staff_remember_their_unit(world, tree):
     entry = ScopedLogEntry.objects.get(object_id=str(world["other"].pk))
-    assert entry.unit_path == tree["BJ-DC"].path
+    assert entry.unit_id == tree["BJ-DC"].pk
     assert entry.label == str(world["other"])
+
+
+@pytest.mark.django_db
+def test_a_unit_moved_in_the_tree_takes_its_entries_along(world, tree):
+    from lms.services.org import unit_update
+
+    sz_manager = factories.UserFactory(username="sz-manager", roles=[roles.MANAGER])
+    factories.ManagerScopeFactory(user=sz_manager, unit=tree["SZ"])
+    unit = tree["GZ-TH"]
+    unit_update(
+        unit=unit,
+        code=unit.code,
+        name=unit.name,
+        level=unit.level,
+        is_active=True,
+        parent=tree["SZ"],
+    )
+    assert "E-GZ-1" in body(signed_in(sz_manager).get("/admin/reports/site-history/"))
+    assert "E-GZ-1" not in body(
+        signed_in(world["manager"]).get("/admin/reports/site-history/")
+    )
+
+
+@pytest.mark.django_db
+def test_entries_of_a_deleted_unit_are_for_administrators_only(world, tree):
+    from lms.services.org import unit_delete
+
+    unit = factories.unit_add(
+        code="GZ-NEW", name="新区", level="county", parent=tree["GZ"]
+    )
+    log(instance=unit, action="wagtail.create", user=world["admin"])
+    log(instance=unit, action="wagtail.delete", user=world["admin"])
+    unit_delete(unit=unit)
+    assert "新区" not in body(
+        signed_in(world["manager"]).get("/admin/reports/site-history/")
+    )
+    assert "新区" in body(signed_in(world["admin"]).get("/admin/reports/site-history/"))
 
 
 @pytest.mark.django_db
@@ -127,6 +164,14 @@ def test_the_unit_chooser_returns_only_units_in_scope(world, tree):
     response = client.get(f"/admin/org_unit_chooser/chosen-multiple/?{ids}")
     assert response.status_code == 200
     assert _chosen(response) == [str(tree["GZ-TH"].pk)]
+
+
+@pytest.mark.django_db
+def test_ids_that_are_not_numbers_are_ignored(world, tree):
+    client = signed_in(world["manager"])
+    response = client.get("/admin/org_unit_chooser/chosen-multiple/?id=²&id=1e3&id=")
+    assert response.status_code == 200
+    assert _chosen(response) == []
 
 
 @pytest.mark.django_db
@@ -228,6 +273,24 @@ _PNG = _png_bytes()
 
 
 @pytest.mark.django_db
+def test_a_csv_document_is_sent_as_it_was_uploaded(documents):
+    from cms.models import ModulePage
+
+    original = "工号,姓名\r1001,张三\r=SUM(A1)".encode("gb18030")
+    csv_document = Document.objects.create(
+        title="名单",
+        file=ContentFile(original, "list.csv"),
+        collection=Collection.get_first_root_node(),
+    )
+    module = ModulePage.objects.get()
+    module.body.append(("document", {"document": csv_document, "title": ""}))
+    module.save_revision().publish()
+    response = signed_in(documents["employee"]).get(_url(csv_document))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == original
+
+
+@pytest.mark.django_db
 def test_media_can_be_handed_to_the_web_server(documents, settings):
     settings.MEDIA_ACCEL_REDIRECT = "/protected-media/"
     image = Image.objects.create(
@@ -239,6 +302,14 @@ def test_media_can_be_handed_to_the_web_server(documents, settings):
     assert response.status_code == 200
     assert response["X-Accel-Redirect"] == f"/protected-media/{image.file.name}"
     assert response.content == b""
+    assert response["Cache-Control"] == "private, max-age=86400"
+    chinese = Image.objects.create(
+        title="柜台",
+        file=ContentFile(_PNG, "柜台 服务.png"),
+        collection=Collection.get_first_root_node(),
+    )
+    response = signed_in(documents["employee"]).get(f"/media/{chinese.file.name}")
+    assert response["X-Accel-Redirect"].isascii()  # a header nginx can read
 
 
 # --- 8. Listings export what they list, formula-safe ------------------------------
@@ -425,6 +496,20 @@ def test_a_worker_with_the_sites_key_starts(fresh_record, monkeypatch):
     call_command("qcluster", stdout=out)
     assert started == [1]
     assert "worker process(es)" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_web_server_with_another_key_says_so_and_records_nothing(
+    fresh_record, settings, caplog
+):
+    from django_q.tasks import async_task
+
+    signing_key.signing_key_record(by="migrate")
+    signing_key._recorded.clear()
+    settings.SECRET_KEY = "another-key-" + "y" * 50
+    async_task("math.floor", 1.5)
+    assert SigningKey.objects.get().recorded_by == "migrate"
+    assert "the task workers will refuse its tasks" in caplog.text
 
 
 @pytest.mark.django_db

@@ -306,17 +306,27 @@ def jobs_sweep(*, lost_after: timedelta = timedelta(minutes=10)) -> dict[str, in
     checks and applies that ran past the time limit are failed; files still
     waiting for their check ``lost_after`` their upload are enqueued again
     (the broker keeps no receipt of a task a crashed worker held; a second
-    task for the same job finds it claimed and does nothing)."""
+    task for the same job finds it claimed and does nothing), at most once
+    every ``lost_after``."""
     failed = _fail_stale(Status.VALIDATING, "check_started_at") + _fail_stale(
         Status.APPLYING, "apply_started_at"
     )
-    waiting = ImportJob.objects.filter(
-        status=Status.PENDING, created_at__lt=timezone.now() - lost_after
-    ).values_list("pk", flat=True)
+    now = timezone.now()
+    cutoff = (now - lost_after).isoformat()
     requeued = 0
-    for job_id in waiting:
-        _enqueue(VALIDATE_TASK, job_id)
-        requeued += 1
+    waiting = ImportJob.objects.filter(
+        status=Status.PENDING, created_at__lt=now - lost_after
+    )
+    for job in waiting:
+        # Once per lost_after: under a backlog, the check is queued, not lost.
+        if job.report.get("requeued_at", "") >= cutoff:
+            continue
+        updated = ImportJob.objects.filter(
+            pk=job.pk, status=Status.PENDING, report=job.report
+        ).update(report={**job.report, "requeued_at": now.isoformat()})
+        if updated:
+            _enqueue(VALIDATE_TASK, job.pk)
+            requeued += 1
     return {"failed": failed, "requeued": requeued}
 
 

@@ -359,36 +359,44 @@ def cell_text(value: Any) -> str:
 
 # What a workbook may hold before any of it is parsed (``_inspect_xlsx``):
 # Excel's own limit for a cell, a generous bound on rows and columns for an
-# HR feed, and on the unpacked size of one part of the file.
+# HR feed, and on the unpacked size of the file and of each of its parts.
 MAX_CELL_CHARACTERS = 32_767
 MAX_ROWS = 1_000_000
 MAX_COLUMNS = 702  # ZZ
 MAX_CELLS = 30_000_000  # a million staff with thirty columns
-MAX_PART_BYTES = 1 << 30
-# A cell's text in the XML: UTF-8 (up to 4 bytes a character) with entities.
+MAX_PART_BYTES = 1 << 30  # a worksheet or the shared strings
+MAX_OTHER_PART_BYTES = 32 << 20  # styles, the workbook, relations, themes...
+MAX_TOTAL_BYTES = 2 << 30
+MAX_ENTRIES = 10_000
+# A cell's text in the XML: UTF-8 (up to 4 bytes a character) with entities;
+# one cell or one shared string with its markup (rich-text runs included).
 _MAX_TEXT_BYTES = MAX_CELL_CHARACTERS * 6
+_MAX_ELEMENT_BYTES = 4 << 20
 _SCAN_CHUNK = 1 << 20
-# Cell and row references worth a second look: three-letter columns, or row
-# numbers of seven digits or more.
-_BIG_REFERENCE = re.compile(rb' r="([A-Z]{3})\d+"| r="[A-Z]{0,3}(\d{7,})"')
-_ROW_TAGS = (b"<row ", b"<row>", b"<row/>", b":row ", b":row>", b":row/>")
-_CELL_TAGS = (b"<c ", b"<c>", b"<c/>", b":c ", b":c>", b":c/>")
-_PARTS = re.compile(r"xl/(worksheets/[^/]+\.xml|sharedStrings\.xml)", re.IGNORECASE)
+# Cell and row references worth a second look (as openpyxl reads them: any
+# case, "$", either quote): three letters or more, or seven digits or more.
+_BIG_REFERENCE = re.compile(
+    rb"""\sr\s*=\s*["']\$?(?:([A-Za-z]{3,})\$?\d+|[A-Za-z]{0,3}\$?(\d{7,}))["']"""
+)
+# The root element of a part: a worksheet, the shared strings, or else.
+_ROOT = re.compile(rb"<(?:(\w+):)?(worksheet|sst)[\s>]")
+_BIG_PARTS = re.compile(r"xl/(worksheets/[^/]+\.xml|sharedStrings\.xml)", re.IGNORECASE)
 
 
 def _column_number(letters: bytes) -> int:
     number = 0
-    for letter in letters:
+    for letter in letters.upper():
         number = number * 26 + letter - 64
     return number
 
 
 def _inspect_xlsx(path: Path) -> None:
     """Refuse a workbook that would cost far more to read than it looks:
-    before openpyxl parses anything, stream each worksheet and the shared
-    strings through a few cheap checks (unpacked size, the longest text run,
-    the largest row and column referenced). The worksheet's ``<dimension>``
-    is never trusted: its rows are read as they come."""
+    before openpyxl parses anything, stream every XML part of the ZIP
+    through cheap checks (unpacked sizes, the longest text and the largest
+    cell or shared string, the rows, cells and references of worksheets).
+    The worksheet's ``<dimension>`` is never trusted: its rows are read as
+    they come, and :func:`_xlsx_rows` checks them again once parsed."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -396,7 +404,8 @@ def _inspect_xlsx(path: Path) -> None:
             0, _("The file is not a valid Excel (.xlsx) workbook.")
         ) from exc
     with archive:
-        names = {info.filename for info in archive.infolist()}
+        entries = archive.infolist()
+        names = {info.filename for info in entries}
         if "xl/workbook.xml" not in names:
             raise TableError(
                 0,
@@ -405,70 +414,108 @@ def _inspect_xlsx(path: Path) -> None:
                     "save the sheet from Excel as .xlsx."
                 ),
             )
-        for info in archive.infolist():
-            if _PARTS.fullmatch(info.filename):
-                _inspect_part(archive, info)
+        total = sum(info.file_size for info in entries)
+        if len(entries) > MAX_ENTRIES or total > MAX_TOTAL_BYTES:
+            raise _too_big(path.name, "2 GB")
+        for info in entries:
+            if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                _PartScan(archive, info).run()
 
 
-def _inspect_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    too_big = TableError(
+def _too_big(part: str, size: str) -> TableError:
+    return TableError(
         0,
         _("The workbook is too large to import (%(part)s unpacks to over %(size)s).")
-        % {"part": info.filename, "size": "1 GB"},
+        % {"part": part, "size": size},
     )
-    if info.file_size > MAX_PART_BYTES:
-        raise too_big
-    read = 0
-    run = 0  # bytes of text since the last "<"
-    tail = b""
-    worksheet = info.filename.lower().startswith("xl/worksheets/")
-    rows = cells = 0
-    try:
-        with archive.open(info) as stream:
-            while chunk := stream.read(_SCAN_CHUNK):
-                read += len(chunk)
-                if read > MAX_PART_BYTES:
-                    raise too_big
-                # The text between tags: the first piece continues the
-                # previous chunk's last, the last goes on into the next.
-                pieces = chunk.split(b"<")
-                run += len(pieces[0])
-                if len(pieces) > 1:
-                    longest = max(run, max(map(len, pieces[1:-1]), default=0))
-                    run = len(pieces[-1])
-                else:
-                    longest = 0
-                if max(run, longest) > _MAX_TEXT_BYTES:
-                    raise _cell_too_long()
-                _check_references(tail + chunk)
-                tail = chunk[-24:]
-                if worksheet:
-                    # Rows and cells without a reference are numbered in
-                    # order: count the elements too (a tag cut by the end of
-                    # a chunk is missed, which a bound can afford).
-                    rows += sum(map(chunk.count, _ROW_TAGS))
-                    cells += sum(map(chunk.count, _CELL_TAGS))
-                    if rows > MAX_ROWS + 1:
-                        raise TableError(
-                            0,
-                            _(
-                                "The workbook holds more than %(limit)s rows: at "
-                                "most %(limit)s rows can be imported from one file."
-                            )
-                            % {"limit": f"{MAX_ROWS:,}"},
-                        )
-                    if cells > MAX_CELLS:
-                        raise TableError(
-                            0,
-                            _("The workbook holds more than %(limit)s cells.")
-                            % {"limit": f"{MAX_CELLS:,}"},
-                        )
-    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-        raise TableError(
-            0,
-            _("The workbook is damaged: %(part)s cannot be unpacked.")
-            % {"part": info.filename},
-        ) from exc
+
+
+class _PartScan:
+    """One part of the workbook, read in chunks: the length of the longest
+    text (between two "<"), of the longest cell or shared string (between
+    two of their opening tags), and for a worksheet its rows, cells and
+    references. A tag cut by the end of a chunk is missed by the counts,
+    which a bound can afford."""
+
+    def __init__(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        self.archive, self.info = archive, info
+        big = bool(_BIG_PARTS.fullmatch(info.filename))
+        self.limit = MAX_PART_BYTES if big else MAX_OTHER_PART_BYTES
+        self.size = "1 GB" if big else "32 MB"
+        self.kind = None  # "worksheet", "sst" or "" once the root is seen
+        self.element = b""  # the opening of a cell or a shared string
+        self.runs = {b"<": 0}  # bytes since the last separator
+        self.rows = self.cells = 0
+
+    def run(self) -> None:
+        if self.info.file_size > self.limit:
+            raise _too_big(self.info.filename, self.size)
+        read, tail = 0, b""
+        try:
+            with self.archive.open(self.info) as stream:
+                while chunk := stream.read(_SCAN_CHUNK):
+                    read += len(chunk)
+                    if read > self.limit:
+                        raise _too_big(self.info.filename, self.size)
+                    if self.kind is None:
+                        self._root(chunk)
+                    self._lengths(chunk)
+                    if self.kind == "worksheet":
+                        self._worksheet(tail + chunk, chunk)
+                    tail = chunk[-40:]
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+            raise TableError(
+                0,
+                _("The workbook is damaged: %(part)s cannot be unpacked.")
+                % {"part": self.info.filename},
+            ) from exc
+
+    def _root(self, chunk: bytes) -> None:
+        match = _ROOT.search(chunk)
+        if match is None:
+            self.kind = ""
+            return
+        prefix, self.kind = match.group(1), match.group(2).decode()
+        opening = b"<" + (prefix + b":" if prefix else b"")
+        self.element = opening + (b"c" if self.kind == "worksheet" else b"si")
+        self.runs[self.element] = 0
+
+    def _lengths(self, chunk: bytes) -> None:
+        for separator, limit in ((b"<", _MAX_TEXT_BYTES), (self.element, None)):
+            if not separator:
+                continue
+            # The first piece continues the previous chunk's last one; the
+            # last goes on into the next chunk.
+            pieces = chunk.split(separator)
+            run = self.runs[separator] + len(pieces[0])
+            longest = run
+            if len(pieces) > 1:
+                longest = max(run, max(map(len, pieces[1:-1]), default=0))
+                run = len(pieces[-1])
+            self.runs[separator] = run
+            if max(run, longest) > (limit or _MAX_ELEMENT_BYTES):
+                raise _cell_too_long()
+
+    def _worksheet(self, data: bytes, chunk: bytes) -> None:
+        _check_references(data)
+        prefix = self.element[1:-1]  # b"" or b"x:"
+        self.rows += chunk.count(b"<" + prefix + b"row")
+        self.cells += chunk.count(self.element)
+        if self.rows > MAX_ROWS + 1:
+            raise TableError(
+                0,
+                _(
+                    "The workbook holds more than %(limit)s rows: at most "
+                    "%(limit)s rows can be imported from one file."
+                )
+                % {"limit": f"{MAX_ROWS:,}"},
+            )
+        if self.cells > MAX_CELLS:
+            raise TableError(
+                0,
+                _("The workbook holds more than %(limit)s cells.")
+                % {"limit": f"{MAX_CELLS:,}"},
+            )
 
 
 def _cell_too_long() -> TableError:
@@ -482,14 +529,14 @@ def _cell_too_long() -> TableError:
 def _check_references(data: bytes) -> None:
     for match in _BIG_REFERENCE.finditer(data):
         letters, digits = match.groups()
-        if letters and _column_number(letters) > MAX_COLUMNS:
+        if letters and (len(letters) > 3 or _column_number(letters) > MAX_COLUMNS):
             raise TableError(
                 0,
                 _(
                     "The workbook uses column %(column)s: an HR file has at most "
                     "%(limit)s columns."
                 )
-                % {"column": letters.decode(), "limit": MAX_COLUMNS},
+                % {"column": letters.decode().upper(), "limit": MAX_COLUMNS},
             )
         if digits and int(digits) > MAX_ROWS:
             raise TableError(
@@ -569,15 +616,39 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
         workbook.close()
 
 
+def _beyond(row: int, what: str) -> TableError:
+    """The checks before parsing, once more on the rows openpyxl gives."""
+    if what == "row":
+        return TableError(
+            0,
+            _(
+                "The workbook uses row %(row)s: at most %(limit)s rows can be "
+                "imported from one file."
+            )
+            % {"row": f"{row:,}", "limit": f"{MAX_ROWS:,}"},
+        )
+    return TableError(
+        row,
+        _("Row %(row)d has more than %(limit)s columns.")
+        % {"row": row, "limit": MAX_COLUMNS},
+    )
+
+
 def _xlsx_rows(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, list[str]]]:
     # Read-only worksheets yield empty tuples for missing rows, so the count
     # stays the spreadsheet's row number.
     row = 1
     try:
         for row, values in enumerate(rows, start=2):
+            if row > MAX_ROWS:
+                raise _beyond(row, "row")
             if not values:  # a row the file does not have
                 continue
+            if len(values) > MAX_COLUMNS:
+                raise _beyond(row, "column")
             cells = [cell_text(value) for value in values]
+            if any(len(cell) > MAX_CELL_CHARACTERS for cell in cells):
+                raise _cell_too_long()
             if any(cells):
                 yield row, cells
     except _READ_ERRORS as exc:
