@@ -35,7 +35,7 @@ compilemessages: $(STAMP)  ## compile the translation catalogues (pure Python, n
 	$(BIN)/python manage.py compile_translations
 
 migrate: $(STAMP)  ## apply database migrations
-	$(BIN)/python manage.py migrate --noinput
+	@$(BIN)/python manage.py migrate --noinput -v 0 && echo "Database migrated ($(BIN)/python manage.py showmigrations lists the migrations)."
 
 demo: migrate  ## load the demo organisation, staff, courses and accounts (idempotent)
 	$(BIN)/python manage.py seed_demo
@@ -43,11 +43,7 @@ demo: migrate  ## load the demo organisation, staff, courses and accounts (idemp
 run: install compilemessages migrate demo  ## set up everything and serve the app with its task worker
 	@$(BIN)/python manage.py demo_logins
 	@echo "Serving on http://127.0.0.1:$(PORT)/  (admin: /admin/). Ctrl-C stops the server and the worker."
-	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} ; export DJANGO_DEBUG ; \
-	trap 'kill 0' INT TERM EXIT ; \
-	$(BIN)/python manage.py qcluster & \
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT) ; \
-	wait
+	@DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py devserver 127.0.0.1:$(PORT)
 
 test: install compilemessages  ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -30,6 +30,22 @@ def site_url_is_https(**kwargs: Any) -> list[Error]:
                 "would point at an insecure address.",
                 hint="Set DJANGO_SITE_URL to the public https:// address of the site.",
                 id="rollout.E002",
+            )
+        ]
+    return []
+
+
+@register(deploy=True)
+def mail_server_is_configured(**kwargs: Any) -> list[Warning]:
+    if not settings.EMAIL_HOST:
+        return [
+            Warning(
+                "DJANGO_EMAIL_HOST is not set: review notifications are printed "
+                "to the console instead of being sent.",
+                hint="Set DJANGO_EMAIL_HOST (and DJANGO_EMAIL_USER, "
+                "DJANGO_EMAIL_PASSWORD, DJANGO_DEFAULT_FROM_EMAIL) to the group's "
+                "SMTP server.",
+                id="rollout.W001",
             )
         ]
     return []

@@ -5,6 +5,8 @@ from lms.views import account, certificates, quiz, training
 urlpatterns = [
     path("", training.my_training, name="my_training"),
     path("account/", account.my_account, name="my_account"),
+    path("account/password/", account.MyPasswordView.as_view(), name="my_password"),
+    path("account/language/", account.my_language, name="my_language"),
     path("certificates/", certificates.my_certificates, name="my_certificates"),
     path(
         "certificates/<str:serial>/pdf/",

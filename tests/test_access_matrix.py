@@ -468,6 +468,13 @@ MATRIX: list[Entry] = [
     # --- The learner ------------------------------------------------------------
     Entry("my_training", may(*SIGNED_IN)),
     Entry("my_account", may(*SIGNED_IN)),
+    Entry("my_password", may(*SIGNED_IN), may(*SIGNED_IN)),
+    Entry(
+        "my_language",
+        may(anonymous=NO),
+        NOBODY,
+        why="POST only; an empty form is refused with a message",
+    ),
     Entry(
         "module_done",
         post=may(EMPLOYEE),

@@ -135,6 +135,7 @@ def test_check_deploy_refuses_unsafe_production_settings(tmp_path, env, expected
 DEPLOYED = {
     "DJANGO_SITE_URL": "https://academy.example.cn",
     "DJANGO_ALLOWED_HOSTS": "academy.example.cn",
+    "DJANGO_EMAIL_HOST": "smtp.example.cn",
 }
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
@@ -163,6 +164,18 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
         return
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_without_a_mail_server(tmp_path):
+    _signing_pair(tmp_path)
+    result = run(
+        ["manage.py", "check", "--deploy"],
+        DJANGO_VAR_DIR=str(tmp_path),
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        **{**DEPLOYED, "DJANGO_EMAIL_HOST": ""},
+    )
+    assert "rollout.W001" in result.stderr
+    assert "DJANGO_EMAIL_HOST is not set" in result.stderr
 
 
 def test_check_deploy_refuses_a_production_that_would_not_sign_certificates(tmp_path):

@@ -10,6 +10,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from cms.blocks import LessonBlock
+from cms.forms import CoursePageForm
 from cms.models.publishing import MaterialChange
 
 
@@ -38,6 +39,18 @@ class ModulePage(MaterialChange, Page):
     class Meta:
         verbose_name = _("module")
         verbose_name_plural = _("modules")
+
+    base_form_class = CoursePageForm
+
+    def readable_slug(self, *, parent, code: str = "") -> str:
+        """``module-1``, ``module-2``…: the module's place in its course."""
+        siblings = list(
+            parent.get_children().type(ModulePage).values_list("pk", flat=True)
+        )
+        place = (
+            siblings.index(self.pk) + 1 if self.pk in siblings else len(siblings) + 1
+        )
+        return f"module-{place}"
 
     def __str__(self) -> str:
         return self.title

@@ -14,6 +14,7 @@ from django.core.validators import (
     RegexValidator,
 )
 from django.db import models
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import (
     FieldPanel,
@@ -34,6 +35,12 @@ PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
 class PolicyPage(PublicationRules, MaterialChange, Page):
     """One HQ service measure, trained as a course of modules and a quiz."""
+
+    slug_from_code = True
+
+    def readable_slug(self, *, parent, code: str = "") -> str:
+        """A policy's address is its code: ``/measures/svc-2026-01/``."""
+        return slugify(code or self.code or "")
 
     class Review(models.TextChoices):
         AFTER_SUBMIT = "submit", _("After each submission")

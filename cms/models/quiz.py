@@ -49,6 +49,9 @@ class QuizPage(PublicationRules, MaterialChange, Page):
         verbose_name = _("quiz")
         verbose_name_plural = _("quizzes")
 
+    def readable_slug(self, *, parent, code: str = "") -> str:
+        return "quiz"
+
     def __str__(self) -> str:
         return self.title
 

@@ -3,10 +3,13 @@ that explain a refusal, inspect pages built from (label, value) rows."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.admin import messages
 from wagtail.admin.views import generic
@@ -111,9 +114,20 @@ class FieldListInspectView(generic.InspectView):
 
     def get_fields_context(self) -> list[dict]:
         return [
-            {"label": label, "value": "—" if value in (None, "") else value}
-            for label, value in self.get_rows()
+            {"label": label, "value": _shown(value)} for label, value in self.get_rows()
         ]
+
+
+def _shown(value: object) -> object:
+    """A row's value as the page shows it: "—" for nothing, and a moment in
+    the site's (or the person's) time zone, like every other page of the
+    admin (Wagtail's inspect template formats a datetime in its own zone,
+    UTC)."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value)
+    return value
 
 
 def yes_no(value: bool) -> str:

@@ -29,7 +29,7 @@ from django.db.models import (
     Q,
 )
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from certificates.models import Certificate
 from cms.models import ModulePage, PolicyPage, PolicyVersion, QuizPage
@@ -57,13 +57,16 @@ class TrainingState(StrEnum):
     CERTIFIED = "certified"
 
 
+# A context of their own: the learner's words ("In progress": 学习中) must not
+# replace Wagtail's same English words elsewhere in the admin (a review task
+# "In progress" is 进行中, not 学习中).
 TRAINING_STATE_LABELS = {
-    TrainingState.OVERDUE: _("Overdue"),
-    TrainingState.TO_RENEW: _("To renew"),
-    TrainingState.EXPIRING: _("Expiring soon"),
-    TrainingState.IN_PROGRESS: _("In progress"),
-    TrainingState.NOT_STARTED: _("Not started"),
-    TrainingState.CERTIFIED: _("Certified"),
+    TrainingState.OVERDUE: pgettext_lazy("training state", "Overdue"),
+    TrainingState.TO_RENEW: pgettext_lazy("training state", "To renew"),
+    TrainingState.EXPIRING: pgettext_lazy("training state", "Expiring soon"),
+    TrainingState.IN_PROGRESS: pgettext_lazy("training state", "In progress"),
+    TrainingState.NOT_STARTED: pgettext_lazy("training state", "Not started"),
+    TrainingState.CERTIFIED: pgettext_lazy("training state", "Certified"),
 }
 _URGENCY = {
     TrainingState.OVERDUE: 0,

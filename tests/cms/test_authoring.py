@@ -440,3 +440,52 @@ def test_approving_from_the_dashboard_an_unpublishable_policy_fails_cleanly(
         page.save_revision().publish()
     client.post(url, {"comment": ""})
     assert PolicyPage.objects.get().live
+
+
+# --- Readable addresses (issue 13) ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "slug", "expected"),
+    [
+        ("首问负责制", "首问负责制", "svc-2026-07"),  # the editor's unicode slug
+        ("首问负责制", "", "svc-2026-07"),
+        ("First inquiry owns it", "first-inquiry-owns-it", "svc-2026-07"),
+        ("首问负责制", "first-inquiry", "first-inquiry"),  # chosen by the trainer
+    ],
+)
+def test_a_new_policys_address_is_its_code(client, cat, trainer, title, slug, expected):
+    client.force_login(trainer)
+    response = client.post(
+        add_url(PolicyPage, cat), policy_form(title=title, slug=slug)
+    )
+    assert response.status_code == 302, form_errors(response)
+    policy = PolicyPage.objects.get(code="SVC-2026-07")
+    assert policy.slug == expected
+    assert policy.url_path.endswith(f"/{expected}/")
+
+
+def test_a_taken_address_gets_a_number(client, cat, trainer):
+    cat.add_child(instance=Page(title="Somewhere else", slug="svc-2026-07"))
+    client.force_login(trainer)
+    response = client.post(add_url(PolicyPage, cat), policy_form(slug="首问负责制"))
+    assert response.status_code == 302, form_errors(response)
+    assert PolicyPage.objects.get(code="SVC-2026-07").slug == "svc-2026-07-2"
+
+
+def test_modules_with_chinese_titles_are_numbered(client, cat, trainer):
+    policy = course(cat, code="SVC-2026-02")
+    client.force_login(trainer)
+    data = nested_form_data(
+        {
+            "title": "第二课：回访",
+            "slug": "第二课回访",
+            "minutes": 10,
+            "body": streamfield([("text", rich_text("<p>回访。</p>"))]),
+            "comments": inline_formset([]),
+        }
+    )
+    response = client.post(add_url(ModulePage, policy), data)
+    assert response.status_code == 302, form_errors(response)
+    module = ModulePage.objects.get(title="第二课：回访")
+    assert module.slug == "module-2"  # the course's first module is module-1

@@ -44,3 +44,202 @@ def test_the_result_and_the_rules_say_the_score_and_the_wait_plainly(tree, posit
     for url in (policy.url, policy.quiz().url):
         page = client.get(url).content.decode()
         assert "the next one opens 30 minutes later" in page, url
+
+
+# --- My account: password and language ----------------------------------------
+
+
+def _employee_client(tree, positions):
+    from tests import factories
+
+    employee = factories.EmployeeFactory(unit=tree["GZ-TH"])
+    client = Client()
+    assert client.login(username=employee.user.username, password="s3cret-pass")
+    return employee, client
+
+
+def test_staff_change_their_password_and_stay_signed_in(tree, positions):
+    employee, client = _employee_client(tree, positions)
+    page = client.get(reverse("my_account"))
+    assert reverse("my_password") in page.content.decode()
+    refused = client.post(
+        reverse("my_password"),
+        {
+            "old_password": "wrong",
+            "new_password1": "rollout-2027-new",
+            "new_password2": "rollout-2027-new",
+        },
+    )
+    assert refused.status_code == 200
+    assert "old password was entered incorrectly" in refused.content.decode()
+    weak = client.post(
+        reverse("my_password"),
+        {"old_password": "s3cret-pass", "new_password1": "123", "new_password2": "123"},
+    )
+    assert weak.status_code == 200 and "too short" in weak.content.decode()
+    done = client.post(
+        reverse("my_password"),
+        {
+            "old_password": "s3cret-pass",
+            "new_password1": "rollout-2027-new",
+            "new_password2": "rollout-2027-new",
+        },
+        follow=True,
+    )
+    assert done.status_code == 200
+    assert "Your password is changed." in done.content.decode()
+    assert client.get(reverse("my_training")).status_code == 200  # still signed in
+    employee.user.refresh_from_db()
+    assert employee.user.check_password("rollout-2027-new")
+
+
+def test_an_account_without_a_password_is_not_offered_a_change(tree, positions):
+    employee, client = _employee_client(tree, positions)
+    employee.user.set_unusable_password()
+    employee.user.save()
+    client.force_login(employee.user)
+    assert (
+        reverse("my_password") not in client.get(reverse("my_account")).content.decode()
+    )
+    assert client.get(reverse("my_password")).status_code == 302
+
+
+def test_the_language_is_kept_with_the_account(tree, positions):
+    from wagtail.users.models import UserProfile
+
+    employee, client = _employee_client(tree, positions)
+    response = client.post(reverse("my_language"), {"language": "zh-hans"}, follow=True)
+    assert response.status_code == 200
+    assert "语言已保存" in response.content.decode()
+    assert UserProfile.get_for_user(employee.user).preferred_language == "zh-hans"
+    assert client.cookies["django_language"].value == "zh-hans"
+    assert '<html lang="zh-hans">' in client.get(reverse("my_account")).content.decode()
+    bad = client.post(reverse("my_language"), {"language": "xx"})
+    assert bad.status_code == 302
+    assert UserProfile.get_for_user(employee.user).preferred_language == "zh-hans"
+
+
+def test_the_language_form_needs_a_post(tree, positions):
+    _employee, client = _employee_client(tree, positions)
+    assert client.get(reverse("my_language")).status_code == 405
+
+
+# --- One time zone, mail without tracebacks -------------------------------------
+
+
+def test_the_employee_page_shows_times_in_china_time(tree, positions):
+    import datetime
+
+    from django.utils import timezone
+
+    from tests import factories
+
+    admin = factories.UserFactory(username="tz-admin", is_superuser=True)
+    employee = factories.EmployeeFactory(unit=tree["GZ-TH"])
+    employee.user.last_login = datetime.datetime(
+        2026, 12, 1, 2, 30, tzinfo=datetime.UTC
+    )
+    employee.user.save()
+    client = Client()
+    client.force_login(admin)
+    page = client.get(f"/admin/organisation/employees/inspect/{employee.pk}/")
+    text = page.content.decode()
+    assert "10:30" in text  # 02:30 UTC is 10:30 in Asia/Shanghai
+    assert "2:30" not in text.replace("12:30", "")
+    assert timezone.get_current_timezone_name() == "Asia/Shanghai"
+
+
+def test_a_mail_server_that_refuses_is_logged_in_one_line(caplog, settings):
+    import logging
+
+    from lms.logs import OneLineMailErrors
+
+    record = logging.LogRecord(
+        "wagtail.admin",
+        logging.ERROR,
+        "/x/site-packages/wagtail/admin/mail.py",
+        280,
+        "Mail connection error, notification sending skipped",
+        (),
+        (
+            ConnectionRefusedError,
+            ConnectionRefusedError(111, "Connection refused"),
+            None,
+        ),
+    )
+    assert OneLineMailErrors().filter(record)
+    assert record.exc_info is None
+    assert record.getMessage() == (
+        "Mail connection error, notification sending skipped: "
+        "ConnectionRefusedError: [Errno 111] Connection refused"
+    )
+    other = logging.LogRecord(
+        "lms",
+        logging.ERROR,
+        "/work/lms/x.py",
+        1,
+        "boom",
+        (),
+        (ValueError, ValueError(), None),
+    )
+    OneLineMailErrors().filter(other)
+    assert other.exc_info is not None  # only mail errors lose their traceback
+
+
+def test_development_prints_mail_and_production_warns_without_a_server(settings):
+    from django.core.management import call_command
+
+    assert settings.EMAIL_BACKEND.endswith(
+        ("console.EmailBackend", "locmem.EmailBackend")
+    )
+    settings.EMAIL_HOST = ""
+    from lms.checks import mail_server_is_configured
+
+    assert [w.id for w in mail_server_is_configured()] == ["rollout.W001"]
+    settings.EMAIL_HOST = "smtp.example.cn"
+    assert mail_server_is_configured() == []
+    call_command("check")
+
+
+# --- make run: one command serves and stops both processes ------------------------
+
+
+def test_devserver_stops_the_worker_when_the_web_server_ends(monkeypatch):
+    import subprocess
+    import sys
+
+    from django.core.management import call_command
+
+    from lms.management.commands import devserver
+
+    started: list[subprocess.Popen] = []
+
+    def start(command):
+        # The worker sleeps; the "web server" fails after a moment.
+        code = (
+            "import time; time.sleep(60)"
+            if "qcluster" in command
+            else ("import sys, time; time.sleep(0.5); sys.exit(3)")
+        )
+        child = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(devserver, "_start", start)
+    with pytest.raises(SystemExit) as ended:
+        call_command("devserver", "127.0.0.1:0")
+    assert ended.value.code == 3
+    worker, web = started
+    assert worker.poll() is not None  # stopped, not left running
+    assert web.returncode == 3
+
+
+def test_the_learners_words_do_not_replace_wagtails_in_the_admin():
+    from django.utils.translation import gettext
+
+    from lms.selectors.standing import TRAINING_STATE_LABELS, TrainingState
+
+    with translation.override("zh-hans"):
+        assert str(TRAINING_STATE_LABELS[TrainingState.IN_PROGRESS]) == "学习中"
+        # Wagtail's own word for a review task in progress.
+        assert gettext("In progress") != "学习中"

@@ -1,0 +1,82 @@
+"""``manage.py devserver [ADDRPORT]``: what ``make run`` serves, the web
+server (``runserver``) and a task worker (``qcluster``) side by side, stopped
+together and cleanly by Ctrl-C or a signal.
+
+Each child runs in its own process group, so the terminal's Ctrl-C reaches
+this command only; it then asks both to stop (SIGTERM to the worker's main
+process, which stops its workers once their task in hand is done; to the web
+server's group), waits, and ends with status 0. Should one child
+end on its own, the other is stopped too and its status is passed on.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+GRACE_SECONDS = 15
+
+
+class Command(BaseCommand):
+    help = "Serve the site and run a task worker until Ctrl-C (make run)."
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+
+    def handle(self, *args, addrport: str, **options):
+        manage = [sys.executable, sys.argv[0]]
+        children = {
+            "worker": _start([*manage, "qcluster"]),
+            "web": _start([*manage, "runserver", addrport]),
+        }
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        status = 0
+        while not stopping:
+            ended = {
+                name: c.poll() for name, c in children.items() if c.poll() is not None
+            }
+            if ended:
+                name, status = next(iter(ended.items()))
+                self.stderr.write(f"The {name} process ended (status {status}).")
+                break
+            time.sleep(0.2)
+        self.stdout.write("Stopping the web server and the task worker ...")
+        # The worker's main process stops its own workers (they finish the
+        # task in hand); the web server's reloader and server go together.
+        children["worker"].send_signal(signal.SIGTERM)
+        _signal(children["web"], signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_SECONDS
+        for child in children.values():
+            try:
+                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                _signal(child, signal.SIGKILL)
+                child.wait()
+            _signal(child, signal.SIGKILL)  # anything left in its group
+        self.stdout.write("Stopped.")
+        if status:
+            sys.exit(status if status > 0 else 1)
+
+
+def _start(command: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(command, start_new_session=True)
+
+
+def _signal(child: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(child.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
