@@ -243,3 +243,15 @@ def test_the_learners_words_do_not_replace_wagtails_in_the_admin():
         assert str(TRAINING_STATE_LABELS[TrainingState.IN_PROGRESS]) == "学习中"
         # Wagtail's own word for a review task in progress.
         assert gettext("In progress") != "学习中"
+
+
+def test_the_password_rules_read_in_chinese(tree, positions):
+    """Django 5.2 changed the length rule's words and its Chinese catalogue
+    did not follow: the project's catalogue supplies them."""
+    _employee, client = _employee_client(tree, positions)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.post(
+        reverse("my_password"),
+        {"old_password": "s3cret-pass", "new_password1": "x7", "new_password2": "x7"},
+    )
+    assert "密码长度太短。密码必须包含至少 8 个字符。" in page.content.decode()
