@@ -11,10 +11,10 @@ from wagtail.models import Page
 
 from cms.blocks import LessonBlock
 from cms.forms import CoursePageForm
-from cms.models.publishing import MaterialChange
+from cms.models.publishing import MaterialChange, PreviewInTheEditorsLanguage
 
 
-class ModulePage(MaterialChange, Page):
+class ModulePage(PreviewInTheEditorsLanguage, MaterialChange, Page):
     """A lesson: short enough to read on a phone between customers."""
 
     intro = models.TextField(_("introduction"), blank=True)

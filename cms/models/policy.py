@@ -27,13 +27,17 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from cms.models.module import ModulePage
-from cms.models.publishing import MaterialChange, PublicationRules
+from cms.models.publishing import (
+    MaterialChange,
+    PreviewInTheEditorsLanguage,
+    PublicationRules,
+)
 from cms.models.quiz import QuizPage
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
 
-class PolicyPage(PublicationRules, MaterialChange, Page):
+class PolicyPage(PreviewInTheEditorsLanguage, PublicationRules, MaterialChange, Page):
     """One HQ service measure, trained as a course of modules and a quiz."""
 
     slug_from_code = True
@@ -252,8 +256,19 @@ class PolicyPage(PublicationRules, MaterialChange, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["modules"] = self.modules()
-        context["quiz"] = self.quiz()
+        if getattr(request, "is_preview", False):
+            # An approver reviews the course as staff will see it once
+            # published: every module and the quiz in their latest drafts.
+            context["preview"] = True
+            context["modules"] = [
+                page.get_latest_revision_as_object()
+                for page in ModulePage.objects.child_of(self).order_by("path")
+            ]
+            quiz = QuizPage.objects.child_of(self).first()
+            context["quiz"] = quiz.get_latest_revision_as_object() if quiz else None
+        else:
+            context["modules"] = self.modules()
+            context["quiz"] = self.quiz()
         return context
 
     def modules(self):

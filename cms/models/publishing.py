@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import (
     FieldPanel,
@@ -20,6 +21,19 @@ from wagtail.models import Page
 from cms.forms import CoursePageForm
 
 VERSION_PERMISSION = "cms.decide_material_change"
+
+
+class PreviewInTheEditorsLanguage:
+    """A preview in the editor's language: Wagtail renders a preview through
+    a dummy request that carries the editor's cookies but not their
+    browser's ``Accept-Language``, so an approver who reads Chinese saw the
+    course in English. The dummy request asks for the admin's language."""
+
+    def _get_dummy_headers(self, original_request=None):
+        headers = super()._get_dummy_headers(original_request)
+        if language := translation.get_language():
+            headers["HTTP_ACCEPT_LANGUAGE"] = language
+        return headers
 
 
 class PublicationRules:

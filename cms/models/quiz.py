@@ -16,7 +16,11 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from cms.blocks import QuestionPoolBlock
-from cms.models.publishing import MaterialChange, PublicationRules
+from cms.models.publishing import (
+    MaterialChange,
+    PreviewInTheEditorsLanguage,
+    PublicationRules,
+)
 
 
 @runtime_checkable
@@ -26,7 +30,7 @@ class DrawsQuestions(Protocol):
     questions_per_attempt: int
 
 
-class QuizPage(PublicationRules, MaterialChange, Page):
+class QuizPage(PreviewInTheEditorsLanguage, PublicationRules, MaterialChange, Page):
     """The question pool of a policy; every attempt draws from it."""
 
     intro = models.TextField(_("introduction"), blank=True)

@@ -489,3 +489,30 @@ def test_modules_with_chinese_titles_are_numbered(client, cat, trainer):
     assert response.status_code == 302, form_errors(response)
     module = ModulePage.objects.get(title="第二课：回访")
     assert module.slug == "module-2"  # the course's first module is module-1
+
+
+# --- The approver's preview (issue 13) --------------------------------------------
+
+
+def test_the_approver_previews_the_course_in_their_language_with_drafts(
+    client, cat, trainer, approver
+):
+    from wagtail.models import Task, Workflow
+
+    policy = course(cat, code="SVC-2026-03", publish=False)
+    policy.save_revision(user=trainer)
+    workflow = Workflow.objects.get(name=roles.REVIEW_WORKFLOW)
+    workflow.start(policy, trainer)
+    task = Task.objects.get(name=roles.REVIEW_TASK)
+    client.force_login(approver)
+    response = client.get(
+        f"/admin/pages/workflow/preview/{policy.pk}/{task.pk}/",
+        HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9",
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert '<html lang="zh-hans">' in text
+    assert "Module 1" in text and "草稿" in text  # the draft module, marked
+    assert "测验" in text  # the quiz section, with its draft
+    module = ModulePage.objects.child_of(policy).get()
+    assert f"/admin/pages/{module.pk}/view_draft/" in text
