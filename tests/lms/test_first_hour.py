@@ -44,6 +44,10 @@ def test_the_result_and_the_rules_say_the_score_and_the_wait_plainly(tree, posit
     for url in (policy.url, policy.quiz().url):
         page = client.get(url).content.decode()
         assert "the next one opens 30 minutes later" in page, url
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(reverse("quiz_attempt", args=[attempt.pk])).content.decode()
+    assert "第 1 题：" in chinese  # Chinese punctuation on a Chinese page
+    assert "第 1 题:" not in chinese
 
 
 # --- My account: password and language ----------------------------------------
