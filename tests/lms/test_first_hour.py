@@ -259,3 +259,14 @@ def test_the_password_rules_read_in_chinese(tree, positions):
         {"old_password": "s3cret-pass", "new_password1": "x7", "new_password2": "x7"},
     )
     assert "密码长度太短。密码必须包含至少 8 个字符。" in page.content.decode()
+
+
+def test_the_home_page_title_says_the_name_once(tree, positions):
+    text = Client().get("/").content.decode()
+    assert "<title>Rollout Academy</title>" in text
+
+
+def test_the_header_menu_folds_behind_one_button_without_script(tree, positions):
+    text = Client().get("/accounts/login/").content.decode()
+    assert 'id="menu-toggle"' in text and 'for="menu-toggle"' in text
+    assert "<script" not in text
