@@ -39,6 +39,9 @@ class ImportJob(models.Model):
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
     )
     report = models.JSONField(_("report"), default=dict, blank=True)
+    # The uploader's language: the check and the apply run in a task, and
+    # write the report's refusals in it.
+    language = models.CharField(_("language"), max_length=15, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

@@ -384,3 +384,28 @@ def test_the_sweep_fails_checks_past_the_time_limit_and_requeues_lost_ones(
     assert fresh.status == ImportJob.Status.PENDING
     jobs.job_validate(job_id=lost.pk)
     assert jobs.job_validate(job_id=lost.pk) is None
+
+
+@pytest.mark.django_db
+def test_the_check_writes_its_refusals_in_the_uploaders_language(
+    tree, positions, admin, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    upload = SimpleUploadedFile(
+        "staff.csv",
+        "employee_no,name,unit_code,position\n9001,张三,999999,counter\n".encode(),
+    )
+    with (
+        translation.override("zh-hans"),
+        django_capture_on_commit_callbacks() as callbacks,
+    ):
+        job = jobs.job_create(kind="staff", upload=upload, user=admin)
+    with translation.override("en"):  # the task worker's language
+        for callback in callbacks:
+            callback()
+    job.refresh_from_db()
+    assert job.language == "zh-hans"
+    assert job.status == ImportJob.Status.INVALID
+    messages = [error["message"] for error in job.report["preview"]["errors"]]
+    assert "未知的单位编码“999999”。" in messages

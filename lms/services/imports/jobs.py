@@ -34,7 +34,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
@@ -171,6 +171,7 @@ def job_create(
             encoding=encoding.strip(),
             deactivate_missing=deactivate_missing and kind == ImportJob.Kind.STAFF,
             created_by=user,
+            language=translation.get_language() or "",
         )
         # A name of our own (the readers go by the extension); the person's
         # file name is kept in original_name only.
@@ -197,6 +198,14 @@ def job_cancel(*, job: ImportJob, user: User) -> ImportJob:
 
 
 def _run_import(
+    job: ImportJob, *, dry_run: bool, progress: Callable[[int, int | None], None]
+) -> ImportReport:
+    """The import, its refusals in the uploader's language."""
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _import(job, dry_run=dry_run, progress=progress)
+
+
+def _import(
     job: ImportJob, *, dry_run: bool, progress: Callable[[int, int | None], None]
 ) -> ImportReport:
     path = Path(job.file.path)
