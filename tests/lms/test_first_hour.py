@@ -270,3 +270,13 @@ def test_the_header_menu_folds_behind_one_button_without_script(tree, positions)
     text = Client().get("/accounts/login/").content.decode()
     assert 'id="menu-toggle"' in text and 'for="menu-toggle"' in text
     assert "<script" not in text
+
+
+def test_the_home_page_speaks_the_readers_language(tree, positions):
+    chinese = Client().get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "<h1>服务措施培训平台</h1>" in chinese
+    assert "培训到所涉及的全体员工" in chinese
+    assert "Every service measure" not in chinese
+    english = Client().get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<h1>Rollout Academy</h1>" in english
+    assert "Every service measure that headquarters issues" in english
