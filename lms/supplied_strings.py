@@ -4,9 +4,15 @@ lacks (a msgid changed upstream and its translation did not follow).
 comes first in ``LOCALE_PATHS`` and so supplies them. Nothing imports this
 module at run time: it exists for the catalogue."""
 
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 SUPPLIED = [
+    # wagtailadmin/generic/index_results.html and views/generic/base.py
+    gettext_lazy(
+        'There are no %(model_name)s to display. Why not <a href="%(add_url)s">add '
+        "one</a>?"
+    ),
+    gettext_lazy("No %(model_name)s match your query."),
     # django.contrib.auth.password_validation.MinimumLengthValidator (5.2)
     ngettext_lazy(
         "This password is too short. It must contain at least %d character.",

@@ -3,6 +3,7 @@ without useless decimals, the wait between attempts is in the rules."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -280,3 +281,24 @@ def test_the_home_page_speaks_the_readers_language(tree, positions):
     english = Client().get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<h1>Rollout Academy</h1>" in english
     assert "Every service measure that headquarters issues" in english
+
+
+def test_the_admins_empty_states_and_ticks_read_in_chinese(tree, positions):
+    from wagtail.users.models import UserProfile
+
+    from tests import factories
+
+    admin = factories.UserFactory(username="zh-admin", is_superuser=True)
+    factories.EmployeeFactory(unit=tree["GZ-TH"])
+    profile = UserProfile.get_for_user(admin)
+    profile.preferred_language = "zh-hans"
+    profile.save()
+    client = Client()
+    client.force_login(admin)
+    imports = client.get("/admin/organisation/imports/").content.decode()
+    assert "没有可显示的人事导入" in imports and "There are no" not in imports
+    search = client.get("/admin/organisation/employees/?q=nomatch").content.decode()
+    assert "没有符合查询条件的员工" in search and "match your query" not in search
+    units = client.get("/admin/organisation/units/").content.decode()
+    assert "True" not in units  # the tick's text for screen readers
+    assert re.search(r'<span class="w-sr-only">\s*是\s*</span>', units)
