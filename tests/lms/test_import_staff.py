@@ -118,7 +118,8 @@ def test_import_creates_employees_with_their_logins(staff_file):
     )
     assert not user.has_usable_password()
     assert user.password != employee("E000002").user.password
-    assert report.samples["created"][0] == "E000001 张三: 天河区, counter"
+    # Positions as people call them, not their codes.
+    assert report.samples["created"][0] == "E000001 张三: 天河区, 营业厅柜面"
     assert report.new_positions == []
 
 
@@ -161,7 +162,7 @@ def test_changed_position_is_a_change_of_job(imported, tmp_path):
 
     assert report.ok
     assert (report.position_changed, report.transferred, report.updated) == (1, 0, 1)
-    assert report.samples["position_changed"] == ["E000002 李四: billing → complaints"]
+    assert report.samples["position_changed"] == ["E000002 李四: 计费账务 → 投诉处理"]
     assert employee("E000002").position.code == "complaints"
 
 

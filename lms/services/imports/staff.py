@@ -93,6 +93,17 @@ def staff_import(
     ).run()
 
 
+class _PositionNames(dict):
+    """code → name of the stored positions, then of the file's new ones."""
+
+    def __init__(self, new_positions: dict[str, str]) -> None:
+        super().__init__(Position.objects.values_list("code", "name"))
+        self.new_positions = new_positions
+
+    def get(self, code, default=None):
+        return super().get(code) or self.new_positions.get(code, default)
+
+
 class _StaffImport:
     def __init__(
         self,
@@ -127,6 +138,7 @@ class _StaffImport:
             unit_names=self.unit_names,
             position_ids=self.position_ids,
             position_codes=self.position_codes,
+            position_names=_PositionNames(self.checker.new_positions),
         )
 
     # --- the two passes -------------------------------------------------------

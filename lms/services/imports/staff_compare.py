@@ -110,11 +110,15 @@ class StaffComparison:
         unit_names: Mapping[int, str],
         position_ids: Mapping[str, int],
         position_codes: Mapping[int, str],
+        position_names: Mapping[str, str] | None = None,
     ) -> None:
         self.report = report
         self.unit_names = unit_names
         self.position_ids = position_ids
         self.position_codes = position_codes
+        # code → name, for the preview's examples (the file's new positions
+        # are added to it as they are met).
+        self.position_names = position_names if position_names is not None else {}
         label = Employee._meta.get_field
         self.labels = {
             "name": str(label("name").verbose_name),
@@ -169,8 +173,13 @@ class StaffComparison:
         if len(report.samples.get("created", ())) < MAX_SAMPLES:
             report.sample(
                 "created",
-                f"{r.employee_no} {r.name}: {self.unit_names[r.unit_id]}, {r.position}",
+                f"{r.employee_no} {r.name}: {self.unit_names[r.unit_id]}, "
+                f"{self._position(r.position)}",
             )
+
+    def _position(self, code: str) -> str:
+        """A position as people call it ("营业厅柜面"), not its code ("counter")."""
+        return self.position_names.get(code) or code
 
     def _change(self, r: StaffRow, record: StoredRecord) -> _Change | None:
         """Count how ``r`` changes its stored employee; None when it does not."""
@@ -203,7 +212,10 @@ class StaffComparison:
         if old_position != r.position:
             changed.append(labels["position"])
             report.position_changed += 1
-            report.sample("position_changed", f"{who}: {old_position} → {r.position}")
+            report.sample(
+                "position_changed",
+                f"{who}: {self._position(old_position)} → {self._position(r.position)}",
+            )
         if is_active != r.active:
             changed.append(labels["is_active"])
             self._count_activation(who, r.active)
