@@ -23,6 +23,8 @@ class RichTextBlock(blocks.RichTextBlock):
     class Meta:
         icon = "pilcrow"
         template = "cms/blocks/rich_text.html"
+        # Without a label, Wagtail shows the block's name ("Text") untranslated.
+        label = _("Text")
         description = _("Paragraphs, headings, lists and links.")
         features = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "hr"]
 

@@ -302,3 +302,14 @@ def test_the_admins_empty_states_and_ticks_read_in_chinese(tree, positions):
     units = client.get("/admin/organisation/units/").content.decode()
     assert "True" not in units  # the tick's text for screen readers
     assert re.search(r'<span class="w-sr-only">\s*是\s*</span>', units)
+
+
+def test_the_lesson_block_menu_names_every_block_in_chinese():
+    from cms.blocks import LessonBlock
+
+    with translation.override("zh-hans"):
+        labels = {
+            name: str(block.label) for name, block in LessonBlock().child_blocks.items()
+        }
+    assert labels["text"] == "文本"
+    assert all(not label.isascii() for label in labels.values()), labels
