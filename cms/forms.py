@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import copy
 
+from django import forms
 from django.forms.models import construct_instance
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from wagtail.admin.forms import WagtailAdminPageForm
 
 
@@ -28,6 +33,42 @@ class CoursePageForm(WagtailAdminPageForm):
         super().__init__(*args, **kwargs)
         if "slug" in self.fields and hasattr(self.instance, "readable_slug"):
             self.fields["slug"].required = False  # clean_slug gives one
+
+    def clean_code(self) -> str:
+        """A code already used says by which page, and offers to continue it:
+        Wagtail's autosave creates a policy as soon as its form is valid, so
+        a trainer who left a new measure half-written finds it here instead
+        of a bare "already exists"."""
+        code = self.cleaned_data.get("code") or ""
+        model = type(self.instance)
+        taken = (
+            model._default_manager.filter(code=code)
+            .exclude(pk=self.instance.pk)
+            .first()
+            if code
+            else None
+        )
+        if taken is None:
+            return code
+        state = (
+            pgettext("page state", "published")
+            if taken.live
+            else pgettext("page state", "draft")
+        )
+        raise forms.ValidationError(
+            format_html(
+                _(
+                    "The code {code} is already used by “{title}” ({state}). "
+                    '<a href="{url}">Continue editing it</a>, or choose another '
+                    "code."
+                ),
+                code=code,
+                title=taken.get_admin_display_title(),
+                state=state,
+                url=reverse("wagtailadmin_pages:edit", args=[taken.pk]),
+            ),
+            code="unique",
+        )
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or ""

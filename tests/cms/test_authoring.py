@@ -516,3 +516,19 @@ def test_the_approver_previews_the_course_in_their_language_with_drafts(
     assert "测验" in text  # the quiz section, with its draft
     module = ModulePage.objects.child_of(policy).get()
     assert f"/admin/pages/{module.pk}/view_draft/" in text
+
+
+def test_a_code_in_use_offers_the_half_written_measure(client, cat, trainer):
+    """Wagtail's autosave created the measure when its form became valid; a
+    trainer starting again with the same code is led back to it."""
+    client.force_login(trainer)
+    first = client.post(add_url(PolicyPage, cat), policy_form(title="首问负责制"))
+    assert first.status_code == 302
+    started = PolicyPage.objects.get(code="SVC-2026-07")
+    again = client.post(add_url(PolicyPage, cat), policy_form(title="首问负责制（重写）"))
+    assert again.status_code == 200
+    errors = again.context["form"].errors["code"]
+    assert len(errors) == 1
+    assert "首问负责制" in errors[0] and "(draft)" in errors[0]
+    assert f'href="/admin/pages/{started.pk}/edit/"' in again.content.decode()
+    assert PolicyPage.objects.filter(code="SVC-2026-07").count() == 1
