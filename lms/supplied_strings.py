@@ -2,11 +2,20 @@
 lacks (a msgid changed upstream and its translation did not follow).
 ``makemessages`` extracts them from here into the project's catalogue, which
 comes first in ``LOCALE_PATHS`` and so supplies them. Nothing imports this
-module at run time: it exists for the catalogue."""
+module at run time: it exists for the catalogue.
+
+Strings of Wagtail's scripts belong to the ``djangojs`` domain, which
+``makemessages`` does not extract from Python: they are kept by hand in
+``locale/<language>/LC_MESSAGES/djangojs.po`` (compiled with the rest, served
+by Wagtail's script catalogue, ``/admin/jsi18n/``)."""
 
 from django.utils.translation import gettext_lazy, ngettext_lazy
 
 SUPPLIED = [
+    # wagtailadmin/shared/autosave/indicator.html, the explorer's breadcrumb
+    gettext_lazy("Autosave is paused"),
+    gettext_lazy("Autosave is <span>paused</span>"),
+    gettext_lazy("Exploring"),
     # wagtailadmin/generic/index_results.html and views/generic/base.py
     gettext_lazy(
         'There are no %(model_name)s to display. Why not <a href="%(add_url)s">add '

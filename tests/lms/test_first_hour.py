@@ -313,3 +313,22 @@ def test_the_lesson_block_menu_names_every_block_in_chinese():
         }
     assert labels["text"] == "文本"
     assert all(not label.isascii() for label in labels.values()), labels
+
+
+def test_wagtails_missing_chinese_strings_are_supplied(tree, positions):
+    from django.utils.translation import gettext
+
+    from tests import factories
+
+    with translation.override("zh-hans"):
+        assert gettext("Autosave is paused") == "自动保存已暂停"
+        assert gettext("Exploring") == "浏览"
+    admin = factories.UserFactory(username="js-admin", is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    client.cookies["django_language"] = "zh-hans"
+    script = client.get(reverse("wagtailadmin_javascript_catalog")).content.decode()
+    assert (
+        "\\u63d2\\u5165\\u533a\\u5757" in script or "插入区块" in script
+    )  # Insert a block
+    assert "Autosave in progress" in script  # its key, translated beside it
