@@ -525,7 +525,9 @@ def test_a_code_in_use_offers_the_half_written_measure(client, cat, trainer):
     first = client.post(add_url(PolicyPage, cat), policy_form(title="首问负责制"))
     assert first.status_code == 302
     started = PolicyPage.objects.get(code="SVC-2026-07")
-    again = client.post(add_url(PolicyPage, cat), policy_form(title="首问负责制（重写）"))
+    again = client.post(
+        add_url(PolicyPage, cat), policy_form(title="首问负责制（重写）")
+    )
     assert again.status_code == 200
     errors = again.context["form"].errors["code"]
     assert len(errors) == 1
