@@ -45,11 +45,16 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         status = 0
         while not stopping:
-            ended = {
-                name: c.poll() for name, c in children.items() if c.poll() is not None
-            }
+            ended = next(
+                (
+                    (name, c.returncode)
+                    for name, c in children.items()
+                    if c.poll() is not None
+                ),
+                None,
+            )
             if ended:
-                name, status = next(iter(ended.items()))
+                name, status = ended
                 self.stderr.write(f"The {name} process ended (status {status}).")
                 break
             time.sleep(0.2)

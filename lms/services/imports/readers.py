@@ -539,14 +539,7 @@ def _check_references(data: bytes) -> None:
                 % {"column": letters.decode().upper(), "limit": MAX_COLUMNS},
             )
         if digits and int(digits) > MAX_ROWS:
-            raise TableError(
-                0,
-                _(
-                    "The workbook uses row %(row)s: at most %(limit)s rows can be "
-                    "imported from one file."
-                )
-                % {"row": f"{int(digits):,}", "limit": f"{MAX_ROWS:,}"},
-            )
+            raise _row_beyond(int(digits))
 
 
 def _unreadable(exc: BaseException) -> TableError:
@@ -580,15 +573,7 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
     _inspect_xlsx(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (
-        InvalidFileException,
-        zipfile.BadZipFile,
-        KeyError,
-        ValueError,
-        TypeError,
-        IndexError,
-        *_XML_ERRORS,
-    ) as exc:
+    except (InvalidFileException, *_READ_ERRORS) as exc:
         raise _unreadable(exc) from exc
     except OSError as exc:
         raise TableError(
@@ -616,17 +601,18 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
         workbook.close()
 
 
-def _beyond(row: int, what: str) -> TableError:
-    """The checks before parsing, once more on the rows openpyxl gives."""
-    if what == "row":
-        return TableError(
-            0,
-            _(
-                "The workbook uses row %(row)s: at most %(limit)s rows can be "
-                "imported from one file."
-            )
-            % {"row": f"{row:,}", "limit": f"{MAX_ROWS:,}"},
+def _row_beyond(row: int) -> TableError:
+    return TableError(
+        0,
+        _(
+            "The workbook uses row %(row)s: at most %(limit)s rows can be "
+            "imported from one file."
         )
+        % {"row": f"{row:,}", "limit": f"{MAX_ROWS:,}"},
+    )
+
+
+def _too_wide(row: int) -> TableError:
     return TableError(
         row,
         _("Row %(row)d has more than %(limit)s columns.")
@@ -640,12 +626,13 @@ def _xlsx_rows(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, list[str]
     row = 1
     try:
         for row, values in enumerate(rows, start=2):
+            # The checks before parsing, once more on the rows openpyxl gives.
             if row > MAX_ROWS:
-                raise _beyond(row, "row")
+                raise _row_beyond(row)
             if not values:  # a row the file does not have
                 continue
             if len(values) > MAX_COLUMNS:
-                raise _beyond(row, "column")
+                raise _too_wide(row)
             cells = [cell_text(value) for value in values]
             if any(len(cell) > MAX_CELL_CHARACTERS for cell in cells):
                 raise _cell_too_long()
