@@ -36,6 +36,11 @@ SCHEDULES = {
         1,
         "webhooks_sweep",
     ),
+    gettext_noop("Recount readiness where writes or the clock changed it"): (
+        "lms.tasks.readiness_refresh",
+        1,
+        "readiness_refresh",
+    ),
     gettext_noop("Announce launched scopes that fell below their thresholds"): (
         "lms.tasks.launches_watch",
         15,

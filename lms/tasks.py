@@ -12,6 +12,7 @@ from lms.services import (
     attempts,
     certificate_exports,
     certificates,
+    readiness_counts,
     webhooks,
 )
 from lms.services.imports import jobs
@@ -98,3 +99,9 @@ def webhooks_sweep() -> int:
 def launches_watch() -> int:
     """Announce launched scopes that fell below their thresholds."""
     return webhooks.launches_watch()
+
+
+def readiness_refresh() -> dict[str, int]:
+    """Recount the stored readiness counts that writes or the clock made
+    untrusted (every minute: ``lms.schedules``)."""
+    return readiness_counts.readiness_refresh()

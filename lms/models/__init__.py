@@ -21,6 +21,7 @@ from lms.models.org import (
     User,
     private_storage,
 )
+from lms.models.readiness import ReadinessCount
 from lms.models.tokens import ApiTokenExpiry
 from lms.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -42,6 +43,7 @@ __all__ = [
     "Position",
     "PositionThreshold",
     "QuizAttempt",
+    "ReadinessCount",
     "ScopedLogEntry",
     "SigningKey",
     "User",

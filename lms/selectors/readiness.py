@@ -23,11 +23,12 @@ scope. A scope with nobody assigned is "nothing to train", not ready. A
 not-ready answer lists each blocking item with the people it still needs,
 worst first.
 
-A fixed number of aggregate queries whatever the size of the tree: the units
-of the scope, three counts (everyone, certified, exempt) grouped by the
-employees' unit and position (summed by unit, then rolled up to every
-ancestor by path prefix in Python, the cap applied on the way; summed by
-position), the position thresholds and names.
+A fixed number of queries whatever the size of the tree: the units of the
+scope, the counts (everyone, certified, exempt) by the employees' unit and
+position — stored per unit where still exact, recounted from the rows in
+grouped queries where not (``lms.services.readiness_counts``) — summed by
+unit, then rolled up bottom-up to every ancestor in Python, the cap applied
+on the way, and summed by position; the position thresholds and names.
 """
 
 from __future__ import annotations
@@ -35,13 +36,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import PolicyPage
-from lms.models import Assignment, Exemption, OrgUnit, Position, PositionThreshold
-from lms.selectors.certificates import accepted_certificates
+from lms.models import OrgUnit, Position, PositionThreshold
+from lms.services.readiness_counts import counts_read
 
 LEVEL_ORDER = {"hq": 0, "province": 1, "city": 2, "county": 3}
 
@@ -76,9 +76,29 @@ class Figures:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    """What readiness shows of a unit (read as plain values: a model
+    instance per unit costs more than the counts of the whole tree)."""
+
+    pk: int
+    path: str
+    depth: int
+    code: str
+    name: str
+    level: str
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
 @dataclass(frozen=True)
 class UnitReadiness:
-    unit: OrgUnit
+    unit: UnitRow
     figures: Figures
     level_below: int  # levels below the scope's unit (0: the scope itself)
 
@@ -160,98 +180,12 @@ def thresholds_of(policy: PolicyPage, positions: dict[str, int]) -> dict:
     }
 
 
-def exempt_now(policy: PolicyPage, at: datetime.datetime) -> Q:
-    """On assignment rows: the employee is exempt from ``policy`` at ``at``."""
-    today = timezone.localdate(at)
-    approved = Exemption.objects.filter(
-        employee_id=OuterRef("employee_id"),
-        policy_id=policy.pk,
-        status=Exemption.Status.APPROVED,
-        starts_on__lte=today,
-        ends_on__gte=today,
-    )
-    exempt = Q(Exists(approved))
-    if policy.new_hire_grace_days and policy.first_published_at:
-        since = max(
-            policy.first_published_at,
-            at - datetime.timedelta(days=policy.new_hire_grace_days),
-        )
-        exempt |= Q(employee__created_at__gt=since, employee__created_at__lte=at)
-    return exempt
-
-
-def _counted(
-    policy: PolicyPage, at: datetime.datetime, scope: OrgUnit
-) -> dict[tuple[int, int], tuple[int, int, int]]:
-    """(everyone, certified, exempt and not certified) by (the employees'
-    unit, their position) over the policy's active assignments of active
-    staff in ``scope``'s subtree: one pass serves the units and the positions.
-
-    Three grouped queries, each condition in its WHERE clause: there the
-    database joins the certificates (and the exemptions) once, as a semi- or
-    anti-join; inside ``COUNT(…) FILTER (WHERE EXISTS …)`` PostgreSQL runs the
-    subquery once per assignment row (15x slower at 1,000,000 staff,
-    docs/benchmarks.md)."""
-    certified = Q(
-        Exists(
-            accepted_certificates(at=at).filter(
-                employee_id=OuterRef("employee_id"), policy_id=OuterRef("policy_id")
-            )
-        )
-    )
-    rows = Assignment.objects.filter(
-        policy=policy,
-        is_active=True,
-        employee__is_active=True,
-        employee__unit__path__startswith=scope.path,
-    )
-
-    def grouped(queryset) -> dict[tuple[int, int], int]:
-        pairs = (
-            queryset.values("employee__unit_id", "employee__position_id")
-            .annotate(n=Count("id"))
-            .order_by()
-            .values_list("employee__unit_id", "employee__position_id", "n")
-        )
-        return {(unit, position): n for unit, position, n in pairs}
-
-    everyone = grouped(rows)
-    certified_by = grouped(rows.filter(certified))
-    exempt_by = grouped(rows.filter(exempt_now(policy, at) & ~certified))
-    return {
-        value: (count, certified_by.get(value, 0), exempt_by.get(value, 0))
-        for value, count in everyone.items()
-    }
-
-
-def unit_counts(
-    *,
-    policy: PolicyPage,
-    scope: OrgUnit,
-    at: datetime.datetime,
-    counts: dict[tuple[int, int], tuple[int, int, int]] | None = None,
-) -> dict[int, tuple[int, int, int]]:
-    """(everyone, certified, exempt) by the employees' own unit, inside
-    ``scope``'s subtree (from ``counts`` when already read)."""
-    return _summed(counts or _counted(policy, at, scope), 0)
-
-
-def _summed(counts, index: int) -> dict[int, tuple[int, int, int]]:
-    """``counts`` summed over one side of its (unit, position) keys."""
-    totals: dict[int, list[int]] = {}
-    for key, values in counts.items():
-        total = totals.setdefault(key[index], [0, 0, 0])
-        for i, value in enumerate(values):
-            total[i] += value
-    return {key: tuple(values) for key, values in totals.items()}
-
-
 def _positions(
-    policy: PolicyPage, counts: dict[tuple[int, int], tuple[int, int, int]]
+    policy: PolicyPage, by_position: dict[int, list[int]]
 ) -> list[PositionReadiness]:
     grouped = {
         position_id: Figures(everyone - exempt, certified, exempt)
-        for position_id, (everyone, certified, exempt) in _summed(counts, 1).items()
+        for position_id, (everyone, certified, exempt) in by_position.items()
     }
     thresholds = dict(
         PositionThreshold.objects.filter(policy=policy).values_list(
@@ -275,27 +209,31 @@ def readiness_for(
     scope: OrgUnit,
     depth: int = 1,
     at: datetime.datetime | None = None,
+    write_back: bool = True,
 ) -> Readiness:
     """The readiness of ``policy`` in ``scope`` (a unit and everything below
     it): figures for the scope and its units ``depth`` levels down, per
     position, and the blockers (every unit at the threshold level, at any
-    depth, counts towards them)."""
+    depth, counts towards them). ``write_back=False`` stores no recounted
+    counts (the launch, which holds the readiness lock)."""
     at = at or timezone.now()
-    units = list(
-        OrgUnit.objects.filter(path__startswith=scope.path)
-        .only("id", "path", "depth", "code", "name", "level")
+    units = [
+        UnitRow(*values)
+        for values in OrgUnit.objects.filter(path__startswith=scope.path)
         .order_by("path")
+        .values_list("id", "path", "depth", "code", "name", "level")
+    ]
+    counts = counts_read(
+        policy=policy, scope=scope, units=units, at=at, write_back=write_back
     )
-    counts = _counted(policy, at, scope)
-    own = unit_counts(policy=policy, scope=scope, at=at, counts=counts)
-    subtree = _rolled_up(policy, scope, units, own)
+    subtree = _rolled_up(policy, scope, units, counts.by_unit)
     overall = subtree[scope.path]
     shown = [
         UnitReadiness(u, subtree[u.path], u.depth - scope.depth)
         for u in units
         if u.depth - scope.depth <= depth
     ]
-    positions = _positions(policy, counts)
+    positions = _positions(policy, counts.by_position)
     blockers = _blockers(policy, scope, units, subtree, overall, positions)
     at_level = [
         UnitReadiness(u, subtree[u.path], u.depth - scope.depth)
@@ -308,31 +246,34 @@ def readiness_for(
 def _rolled_up(
     policy: PolicyPage,
     scope: OrgUnit,
-    units: list[OrgUnit],
-    own: dict[int, tuple[int, int, int]],
+    units: list[UnitRow],
+    own: dict[int, list[int]],
 ) -> dict[str, Figures]:
     """Every unit's subtree figures (by path) from the counts by own unit,
-    with the exemption cap applied at the threshold level."""
+    with the exemption cap applied at the threshold level.
+
+    Bottom-up in one pass: in reverse path order every unit comes after all
+    of its descendants, so its total is complete when it is reached; a unit
+    at the threshold level then gives back the exempt staff over its cap
+    (counted as assigned, there and above) before its total joins its
+    parent's."""
     step = OrgUnit.steplen
-    totals: dict[str, list[int]] = {unit.path: [0, 0, 0] for unit in units}
-    by_id = {unit.pk: unit for unit in units}
-
-    def add(path: str, values) -> None:
-        for end in range(len(scope.path), len(path) + 1, step):
-            total = totals[path[:end]]
-            for i, value in enumerate(values):
-                total[i] += value
-
-    for unit_id, values in own.items():
-        add(by_id[unit_id].path, values)
-    cap = policy.exemption_cap_percent
+    totals: dict[str, list[int]] = {}
     for unit in units:
-        if unit.level != policy.threshold_level:
-            continue
-        everyone, _certified, exempt = totals[unit.path]
-        over = exempt - cap * everyone // 100
-        if over > 0:  # over the cap: counted as assigned, here and above
-            add(unit.path, (0, 0, -over))
+        values = own.get(unit.pk)
+        totals[unit.path] = list(values) if values else [0, 0, 0]
+    cap, level = policy.exemption_cap_percent, policy.threshold_level
+    for unit in reversed(units):
+        total = totals[unit.path]
+        if unit.level == level:
+            over = total[2] - cap * total[0] // 100
+            if over > 0:
+                total[2] -= over
+        if len(unit.path) > len(scope.path):
+            parent = totals[unit.path[:-step]]
+            parent[0] += total[0]
+            parent[1] += total[1]
+            parent[2] += total[2]
     return {
         path: Figures(everyone - exempt, certified, exempt)
         for path, (everyone, certified, exempt) in totals.items()

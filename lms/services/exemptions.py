@@ -27,9 +27,9 @@ from wagtail.log_actions import log
 
 from cms.models import PolicyPage
 from lms.models import Assignment, Employee, Exemption, OrgUnit, User
-from lms.selectors.readiness import exempt_now
 from lms.selectors.scope import scope_paths_for, unit_visible_to
 from lms.services.locks import readiness_lock
+from lms.services.readiness_counts import exempt_now
 
 LONGEST = datetime.timedelta(days=366)
 

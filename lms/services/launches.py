@@ -200,7 +200,9 @@ def launch_record(
             ],
             conflict=record,
         )
-    readiness = readiness_for(policy=policy, scope=unit, depth=0, at=at)
+    readiness = readiness_for(
+        policy=policy, scope=unit, depth=0, at=at, write_back=False
+    )
     reasons = _refusals(policy, unit, readiness, at)
     if reasons:
         raise LaunchRefused(reasons, readiness)

@@ -342,6 +342,38 @@ def test_the_openapi_document_lists_every_endpoint_and_answer(client):
     assert {"TokenAuth", "SessionAuth"} <= set(schemes)
 
 
+def test_the_readiness_answer_is_the_documented_schema(client, policy, tree):
+    """The readiness answer is written as JSON without validation on each
+    request (its hot path): here it is validated against its schema, and
+    its fields are those the OpenAPI document lists."""
+    from lms.api import ReadinessOut
+
+    staff(policy, tree["GZ-TH"], 4, certified=3)
+    headers, _ = bearer(officer(tree["HQ"]))
+    url = f"{BASE}/policies/{policy.code}/readiness"
+    answer = client.get(url, {"unit": "GD", "depth": 2}, **headers)
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/json"
+    body = answer.json()
+    validated = ReadinessOut.model_validate(body)
+    assert [u.code for u in validated.units] == [
+        "GD",
+        "GZ",
+        "GZ-TH",
+        "GZ-YX",
+        "SZ",
+        "SZ-NS",
+    ]
+    document = client.get(f"{BASE}/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    assert set(body) == set(schemas["ReadinessOut"]["properties"])
+    assert body["blockers"]  # 3 of 4 is below the measure's thresholds
+    for part, schema in (("units", "UnitFiguresOut"), ("blockers", "BlockerOut")):
+        for item in body[part]:
+            assert set(item) == set(schemas[schema]["properties"]), part
+    assert set(body["overall"]) == set(schemas["FiguresOut"]["properties"])
+
+
 def test_the_readiness_api_query_count_does_not_grow_with_the_tree(
     client, policy, tree
 ):
@@ -369,4 +401,7 @@ def test_the_readiness_api_query_count_does_not_grow_with_the_tree(
             code=f"GZ-X{n}", name=f"县{n}", level="county", parent=tree["GZ"]
         )
         staff(policy, county, 2, certified=1)
+    # The new counties counted from the rows and stored (a fixed number of
+    # grouped queries and writes), then read as stored.
+    assert queries() <= few + 10
     assert queries() == few

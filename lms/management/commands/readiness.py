@@ -12,6 +12,7 @@ from cms.models import PolicyPage
 from lms.models import OrgUnit
 from lms.selectors.readiness import Readiness, readiness_data, readiness_for
 from lms.selectors.readiness_check import readiness_differences
+from lms.services.readiness_counts import stored_differences
 
 
 class Command(BaseCommand):
@@ -25,7 +26,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--verify",
             action="store_true",
-            help="recount every unit from the rows; exit 1 on any difference",
+            help=(
+                "recount the stored counts and every unit's figures from the "
+                "rows; exit 1 on any difference"
+            ),
         )
 
     def handle(self, *args, policy_code, unit, depth, json: bool, verify, **options):
@@ -40,7 +44,9 @@ class Command(BaseCommand):
         if scope is None:
             raise CommandError(f"There is no unit with the code {unit}.")
         if verify:
-            differences = readiness_differences(policy=policy, scope=scope)
+            differences = stored_differences(
+                policy=policy, scope=scope
+            ) + readiness_differences(policy=policy, scope=scope)
             for line in differences:
                 self.stdout.write(line)
             if differences:

@@ -1,0 +1,504 @@
+"""Readiness counts: what readiness is computed from, kept per policy and
+unit (``ReadinessCount``) and used only while exact.
+
+Readiness (``lms.selectors.readiness``) needs three numbers per (unit,
+position) over a policy's active assignments of active staff whose own unit
+it is: everyone, the certified (a certificate that counts, the one rule of
+``lms.selectors.certificates``), and the exempt who are not certified.
+Counting them from the rows groups millions of assignments at full size
+(seconds); reading them stored is a few thousand rows (milliseconds). A
+stored count is *trusted* only while nothing it depends on has changed:
+
+- **Writes.** Database triggers (migration 0015) raise the row's
+  ``generation`` inside the transaction of every write that can change it —
+  an assignment, a certificate or an exemption of the policy, or a transfer,
+  change of position, deactivation or arrival date of an employee assigned
+  to it — whoever writes (the services, a bulk update, the admin, a shell).
+  A count is of the rows at ``counted_generation``; trusted while the two
+  are equal.
+- **The clock.** A count also changes without a write: a certificate
+  expires, a renewal deadline passes, an exemption starts or ends, a new
+  hire's grace ends. A count keeps ``valid_until``, the first such moment
+  among its unit's staff and its policy, and is not trusted from then on
+  (nor before ``counted_at``).
+- **The policy.** Its version, its renewals and its grace make a
+  ``signature``; a count taken under another signature is not trusted.
+
+``counts_for`` reads the trusted counts as stored and recounts the others
+from the rows in one grouped pass (by unit id when they are few, by the
+scope's path when many), then writes them back — only to a row whose
+generation is still the one read *before* recounting, under a row lock that
+skips rows a writer holds instead of waiting for them. So a write that raced
+the recount leaves its row untrusted: it is recounted next time, never
+trusted wrong. The launch reads the same way but writes nothing back: it
+holds the readiness lock, which a writer holding a row may be waiting for.
+
+A schedule (``readiness_refresh``, every minute) recounts what writes and
+the clock made untrusted, so reads rarely meet a stale row;
+``manage.py readiness --verify`` recounts every trusted count from the rows
+and reports each difference.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import DatabaseError, transaction
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+)
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from cms.models import MaterialChange, PolicyPage, PolicyVersion
+from lms.models import Assignment, Employee, Exemption, OrgUnit, ReadinessCount
+from lms.selectors.certificates import accepted_certificates
+
+logger = logging.getLogger(__name__)
+
+# (unit id, position id) → (everyone, certified, exempt and not certified)
+Counts = dict[tuple[int, int], tuple[int, int, int]]
+
+# Stale units recounted by id up to this many (and at most half the scope);
+# beyond, the whole scope by its path (one pass over it costs less than a
+# long IN list).
+BY_ID_AT_MOST = 1000
+
+
+def exempt_now(policy: PolicyPage, at: datetime.datetime) -> Q:
+    """On assignment rows: the employee is exempt from ``policy`` at ``at``
+    (an approved exemption covering today, or a new hire's grace)."""
+    today = timezone.localdate(at)
+    approved = Exemption.objects.filter(
+        employee_id=OuterRef("employee_id"),
+        policy_id=policy.pk,
+        status=Exemption.Status.APPROVED,
+        starts_on__lte=today,
+        ends_on__gte=today,
+    )
+    exempt = Q(Exists(approved))
+    since = _grace_since(policy, at)
+    if since is not None:
+        exempt |= Q(employee__created_at__gt=since, employee__created_at__lte=at)
+    return exempt
+
+
+def _grace_since(policy: PolicyPage, at: datetime.datetime):
+    """Staff who arrived after this moment are in their grace at ``at``."""
+    if not (policy.new_hire_grace_days and policy.first_published_at):
+        return None
+    return max(
+        policy.first_published_at,
+        at - datetime.timedelta(days=policy.new_hire_grace_days),
+    )
+
+
+def _staff_in(prefix: str, *, scope: OrgUnit | None, unit_ids) -> Q:
+    """The rows of staff (through ``prefix``) in ``unit_ids``, or else in
+    ``scope``'s subtree."""
+    if unit_ids is not None:
+        return Q(**{f"{prefix}unit_id__in": list(unit_ids)})
+    return Q(**{f"{prefix}unit__path__startswith": scope.path})
+
+
+def counted_from_rows(
+    policy: PolicyPage,
+    at: datetime.datetime,
+    *,
+    scope: OrgUnit | None = None,
+    unit_ids: Iterable[int] | None = None,
+) -> Counts:
+    """The counts from the rows, for the staff of ``unit_ids`` or of
+    ``scope``'s subtree.
+
+    Three grouped queries, each condition in its WHERE clause: there the
+    database joins the certificates (and the exemptions) once, as a semi- or
+    anti-join; inside ``COUNT(…) FILTER (WHERE EXISTS …)`` PostgreSQL runs the
+    subquery once per assignment row (15x slower at 1,000,000 staff,
+    docs/benchmarks.md)."""
+    certified = Q(
+        Exists(
+            accepted_certificates(at=at).filter(
+                employee_id=OuterRef("employee_id"), policy_id=OuterRef("policy_id")
+            )
+        )
+    )
+    rows = Assignment.objects.filter(
+        _staff_in("employee__", scope=scope, unit_ids=unit_ids),
+        policy=policy,
+        is_active=True,
+        employee__is_active=True,
+    )
+
+    def grouped(queryset) -> dict[tuple[int, int], int]:
+        pairs = (
+            queryset.values("employee__unit_id", "employee__position_id")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("employee__unit_id", "employee__position_id", "n")
+        )
+        return {(unit, position): n for unit, position, n in pairs}
+
+    everyone = grouped(rows)
+    certified_by = grouped(rows.filter(certified))
+    exempt_by = grouped(rows.filter(exempt_now(policy, at) & ~certified))
+    return {
+        value: (count, certified_by.get(value, 0), exempt_by.get(value, 0))
+        for value, count in everyone.items()
+    }
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    """The start of ``day`` in the current time zone (where dates turn)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _boundaries(
+    policy: PolicyPage,
+    at: datetime.datetime,
+    *,
+    scope: OrgUnit | None = None,
+    unit_ids: Iterable[int] | None = None,
+) -> dict[int, datetime.datetime]:
+    """By unit: the first moment after ``at`` when a count may change by the
+    clock alone (early is harmless: the count is then only recounted)."""
+    ids = None if unit_ids is None else list(unit_ids)
+    first: dict[int, datetime.datetime] = {}
+
+    def earliest(unit_id: int, moment) -> None:
+        if moment is not None and (unit_id not in first or moment < first[unit_id]):
+            first[unit_id] = moment
+
+    expiring = (
+        accepted_certificates(at=at)
+        .filter(
+            _staff_in("employee__", scope=scope, unit_ids=ids),
+            policy_id=policy.pk,
+            expires_at__isnull=False,
+        )
+        .values("employee__unit_id")
+        .annotate(first=Min("expires_at"))
+        .order_by()
+        .values_list("employee__unit_id", "first")
+    )
+    for unit_id, moment in expiring:
+        earliest(unit_id, moment)
+    today = timezone.localdate(at)
+    exemptions = (
+        Exemption.objects.filter(
+            _staff_in("employee__", scope=scope, unit_ids=ids),
+            policy_id=policy.pk,
+            status=Exemption.Status.APPROVED,
+            ends_on__gte=today,
+        )
+        .values("employee__unit_id")
+        .annotate(
+            starts=Min("starts_on", filter=Q(starts_on__gt=today)),
+            ends=Min("ends_on"),
+        )
+        .order_by()
+        .values_list("employee__unit_id", "starts", "ends")
+    )
+    for unit_id, starts, ends in exemptions:
+        earliest(unit_id, starts and _midnight(starts))
+        earliest(unit_id, _midnight(ends + datetime.timedelta(days=1)))
+    since = _grace_since(policy, at)
+    if since is not None:
+        grace = datetime.timedelta(days=policy.new_hire_grace_days)
+        arrivals = (
+            Employee.objects.filter(
+                _staff_in("", scope=scope, unit_ids=ids), created_at__gt=since
+            )
+            .values("unit_id")
+            .annotate(first=Min("created_at"))
+            .order_by()
+            .values_list("unit_id", "first")
+        )
+        for unit_id, moment in arrivals:
+            # Still to arrive (a clock set back) or in their grace until then.
+            earliest(unit_id, moment if moment > at else moment + grace)
+    return first
+
+
+@dataclass(frozen=True)
+class PolicySide:
+    """What of the policy the counts depend on."""
+
+    signature: str
+    valid_until: datetime.datetime | None  # the next renewal deadline
+
+
+def policy_side(policy: PolicyPage, at: datetime.datetime) -> PolicySide:
+    """The policy's signature and its next renewal deadline (one query)."""
+    renewals = list(
+        PolicyVersion.objects.filter(
+            policy_id=policy.pk,
+            number__lte=policy.version,
+            earlier_certificates=MaterialChange.Earlier.RENEW,
+        )
+        .order_by("number")
+        .values_list("number", "renew_by")
+    )
+    data = [
+        policy.version,
+        policy.first_published_at.isoformat() if policy.first_published_at else None,
+        policy.new_hire_grace_days,
+        [[number, renew_by and renew_by.isoformat()] for number, renew_by in renewals],
+    ]
+    signature = hashlib.sha256(json.dumps(data).encode()).hexdigest()[:32]
+    today = timezone.localdate(at)
+    deadlines = [d for _n, d in renewals if d is not None and d >= today]
+    valid_until = (
+        _midnight(min(deadlines) + datetime.timedelta(days=1)) if deadlines else None
+    )
+    return PolicySide(signature, valid_until)
+
+
+def _trusted(side: PolicySide, at: datetime.datetime) -> Q:
+    """On ``ReadinessCount`` rows: the stored counts hold at ``at``."""
+    return Q(
+        counted_generation=F("generation"),
+        signature=side.signature,
+        counted_at__lte=at,
+    ) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+
+
+def _stored(policy: PolicyPage, scope: OrgUnit, side: PolicySide, at) -> QuerySet:
+    """The stored rows of ``scope``'s subtree, each with ``trusted`` and its
+    counts as text (decoded all at once: a few thousand ``json.loads``
+    calls cost more than the query)."""
+    return ReadinessCount.objects.filter(
+        policy_id=policy.pk, unit__path__startswith=scope.path
+    ).annotate(
+        trusted=ExpressionWrapper(_trusted(side, at), output_field=BooleanField()),
+        text=Cast("counts", TextField()),
+    )
+
+
+@dataclass
+class Read:
+    """The counts of a scope: by the employees' own unit and by position,
+    each (everyone, certified, exempt and not certified)."""
+
+    by_unit: dict[int, list[int]]
+    by_position: dict[int, list[int]]
+    recounted: int  # units recounted from the rows
+    written: int  # of them, written back
+
+
+def _fold(read: Read, pairs) -> None:
+    """Add (unit id, {position: counts}) pairs to ``read`` (the hot loop of a
+    warm read: a few thousand units)."""
+    by_unit, by_position = read.by_unit, {}
+    for unit_id, counts in pairs:
+        everyone = certified = exempt = 0
+        for position, (e, c, x) in counts.items():
+            everyone += e
+            certified += c
+            exempt += x
+            total = by_position.get(position)
+            if total is None:
+                by_position[position] = [e, c, x]
+            else:
+                total[0] += e
+                total[1] += c
+                total[2] += x
+        by_unit[unit_id] = [everyone, certified, exempt]
+    for position, (e, c, x) in by_position.items():
+        total = read.by_position.setdefault(int(position), [0, 0, 0])
+        total[0] += e
+        total[1] += c
+        total[2] += x
+
+
+def counts_read(
+    *,
+    policy: PolicyPage,
+    scope: OrgUnit,
+    units: Iterable,
+    at: datetime.datetime,
+    write_back: bool = True,
+) -> Read:
+    """The counts of every unit of ``units`` (``scope``'s subtree; anything
+    with ``pk``): trusted ones as stored, the others recounted from the rows
+    (and written back)."""
+    side = policy_side(policy, at)
+    rows = _stored(policy, scope, side, at).values_list(
+        "unit_id", "generation", "trusted", "text"
+    )
+    generation, trusted, texts = {}, [], []
+    for unit_id, row_generation, is_trusted, text in rows:
+        generation[unit_id] = row_generation
+        if is_trusted:
+            trusted.append(unit_id)
+            texts.append(text)
+    read = Read({}, {}, 0, 0)
+    _fold(read, zip(trusted, json.loads(f"[{','.join(texts)}]"), strict=True))
+    unit_ids = [unit.pk for unit in units]
+    stale = [unit_id for unit_id in unit_ids if unit_id not in read.by_unit]
+    if not stale:
+        return read
+    if len(stale) <= BY_ID_AT_MOST and 2 * len(stale) <= len(unit_ids):
+        where = {"unit_ids": stale}
+    else:
+        where = {"scope": scope}
+    by_unit: dict[int, dict[str, list[int]]] = {unit_id: {} for unit_id in stale}
+    for (unit_id, position_id), values in counted_from_rows(
+        policy, at, **where
+    ).items():
+        if unit_id in by_unit:
+            by_unit[unit_id][str(position_id)] = list(values)
+    _fold(read, by_unit.items())
+    read.recounted = len(stale)
+    if write_back:
+        read.written = _write_back(
+            policy,
+            side,
+            at,
+            by_unit,
+            {u: generation[u] for u in stale if u in generation},
+            _boundaries(policy, at, **where),
+        )
+    return read
+
+
+def _write_back(policy, side, at, by_unit, read_generation, boundaries) -> int:
+    """Store the recounted units' counts (``by_unit``) where no write raced
+    the recount (the generation is still the one read before it)."""
+
+    def valid_until(unit_id: int):
+        moments = [m for m in (side.valid_until, boundaries.get(unit_id)) if m]
+        return min(moments) if moments else None
+
+    def counted(unit_id: int, generation: int) -> ReadinessCount:
+        return ReadinessCount(
+            policy_id=policy.pk,
+            unit_id=unit_id,
+            generation=generation,
+            counted_generation=generation,
+            counts=by_unit[unit_id],
+            counted_at=at,
+            valid_until=valid_until(unit_id),
+            signature=side.signature,
+        )
+
+    fields = ["counted_generation", "counts", "counted_at", "valid_until", "signature"]
+    try:
+        with transaction.atomic():
+            rows = []
+            if read_generation:
+                # Locked, so their generation holds until the commit (SQLite:
+                # the transaction holds the database); a row a writer holds
+                # is skipped, not waited for.
+                locked = (
+                    ReadinessCount.objects.select_for_update(skip_locked=True)
+                    .filter(policy_id=policy.pk, unit_id__in=list(read_generation))
+                    .values_list("unit_id", "generation")
+                )
+                rows = [
+                    counted(unit_id, generation)
+                    for unit_id, generation in locked
+                    if generation == read_generation[unit_id]
+                ]
+                # One upsert statement per batch (every row exists: only the
+                # update applies), where bulk_update would build a CASE per
+                # field and row (seconds for a whole tree).
+                ReadinessCount.objects.bulk_create(
+                    rows,
+                    update_conflicts=True,
+                    unique_fields=["policy", "unit"],
+                    update_fields=fields,
+                    batch_size=1000,
+                )
+            new = [
+                counted(unit_id, 1)
+                for unit_id in by_unit
+                if unit_id not in read_generation
+            ]
+            # A writer's row inserted meanwhile wins (its generation is not
+            # the one counted): left untrusted.
+            ReadinessCount.objects.bulk_create(
+                new, ignore_conflicts=True, batch_size=1000
+            )
+    except DatabaseError:
+        logger.warning(
+            "Readiness counts of policy %s not written back (busy): recounted "
+            "next time.",
+            policy.pk,
+            exc_info=True,
+        )
+        return 0
+    return len(rows) + len(new)
+
+
+def readiness_refresh(*, at: datetime.datetime | None = None) -> dict[str, int]:
+    """Recount what writes and the clock made untrusted, for every live
+    policy over the whole tree, and drop the counts of deleted units and
+    policies (the
+    schedule; ``manage.py readiness_refresh`` from cron). Safe to run twice:
+    a second run finds everything trusted."""
+    at = at or timezone.now()
+    roots = list(OrgUnit.get_root_nodes())
+    units = list(OrgUnit.objects.only("id", "path").order_by("path"))
+    recounted = written = 0
+    for policy in PolicyPage.objects.live().specific().order_by("pk"):
+        for root in roots:
+            inside = [u for u in units if u.path.startswith(root.path)]
+            read = counts_read(policy=policy, scope=root, units=inside, at=at)
+            recounted += read.recounted
+            written += read.written
+    dropped, _ = ReadinessCount.objects.filter(
+        ~Q(unit_id__in=OrgUnit.objects.values("pk"))
+        | ~Q(policy_id__in=PolicyPage.objects.values("pk"))
+    ).delete()
+    return {"recounted": recounted, "written": written, "dropped": dropped}
+
+
+def readiness_rebuild() -> dict[str, int]:
+    """Untrust every stored count and recount them all (``readiness_refresh
+    --rebuild``, after ``readiness --verify`` found a difference). Rows are
+    untrusted, never deleted: a generation only ever rises, so a recount
+    racing a writer can never match a generation it did not read."""
+    ReadinessCount.objects.update(counted_generation=None)
+    return readiness_refresh()
+
+
+def stored_differences(
+    *, policy: PolicyPage, scope: OrgUnit, at: datetime.datetime | None = None
+) -> list[str]:
+    """Every trusted stored count of ``scope``'s subtree that differs from a
+    recount from the rows (``readiness --verify``)."""
+    at = at or timezone.now()
+    side = policy_side(policy, at)
+    trusted = list(
+        _stored(policy, scope, side, at)
+        .filter(trusted=True)
+        .values_list("unit__code", "unit__name", "unit_id", "counts")
+        .order_by("unit__path")
+    )
+    if not trusted:
+        return []
+    recount: dict[int, dict[str, list[int]]] = {}
+    for (unit_id, position_id), values in counted_from_rows(
+        policy, at, scope=scope
+    ).items():
+        recount.setdefault(unit_id, {})[str(position_id)] = list(values)
+    return [
+        f"{code} {name}: stored counts {counts}, recounted {recount.get(unit_id, {})}"
+        for code, name, unit_id, counts in trusted
+        if counts != recount.get(unit_id, {})
+    ]
