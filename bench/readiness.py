@@ -25,9 +25,20 @@ Each measurement is then a new process on that database:
   floor the aggregate is compared with;
 - *readiness, one province, depth 2 (warm)*: what the API's busiest call
   computes, median of 5;
+- *whole tree, 100 counties changed since*: the stored counts of 100 random
+  counties untrusted (as passes, revocations or transfers there would), then
+  the whole tree: those recounted from the rows by unit id and written back,
+  the rest read as stored — a busy day between two runs of the schedule;
+- *whole tree, every count recounted*: every stored count of the policy
+  untrusted (as a new version does), then the whole tree: counted from the
+  rows over the scope and written back — the worst case, once per
+  publication (the schedule does it within a minute);
 - *launch of the whole group*: ``launch_record`` of the ready policy (lock,
   re-evaluation, a snapshot of every county, the record), withdrawn
   afterwards untimed so that the next run can launch again.
+
+The preparation ends as the schedule would have left the database: every
+count stored (``readiness_refresh``).
 """
 
 from __future__ import annotations
@@ -49,8 +60,12 @@ DESCRIPTION = (
     "assigned by `assignments_sync` (one assignment per employee and policy) and "
     "certificates at realistic levels (ten provinces ready, ten close, eleven "
     "far behind; about 60 % certified), plus one policy ready everywhere for the "
-    "launch. *cold*: the first call in a new process (connection already open); "
-    "*warm*: median of 5 calls; *plain GROUP BY*: one hand-written SQL "
+    "launch. Readiness reads the counts stored per unit where still exact "
+    "(`lms.services.readiness_counts`) and recounts the rest from the rows. "
+    "*cold*: the first call in a new process (connection already open); "
+    "*warm*: median of 5 calls; *100 counties changed*: their counts recounted, "
+    "the rest stored; *every count recounted*: the worst case, after a new "
+    "version; *plain GROUP BY*: one hand-written SQL "
     "statement counting assigned and certified by unit over the same rows, the "
     "floor to compare with; *launch*: the whole group, with the lock, the "
     "re-evaluation, the snapshot of every county and the record. Every figure "
@@ -58,7 +73,7 @@ DESCRIPTION = (
 )
 POLICIES = [f"BENCH-R{n}" for n in range(1, 5)]
 READY = "BENCH-READY"
-STEPS = ("cold", "warm", "groupby", "province", "launch")
+STEPS = ("cold", "warm", "groupby", "province", "some", "recount", "launch")
 
 
 def _staff(ctx: Context) -> int:
@@ -78,6 +93,8 @@ def run(ctx: Context) -> list[Result]:
         "warm": "readiness, whole tree (warm)",
         "groupby": "plain GROUP BY over the same rows",
         "province": "readiness, one province, depth 2 (warm)",
+        "some": "readiness, whole tree, 100 counties changed since",
+        "recount": "readiness, whole tree, every count recounted",
         "launch": "launch of the whole group (ready policy)",
     }
     for database in ctx.databases:
@@ -106,9 +123,98 @@ def run(ctx: Context) -> list[Result]:
                         note,
                     )
                 )
+            if database.name.startswith("PostgreSQL"):
+                results.append(_api_under_load(ctx, database, url, staff_count))
         finally:
             database.drop("rollout_bench_ready")
     return results
+
+
+API_CLIENTS = 16
+API_SECONDS = 10
+API_GUNICORN = ["-w", "4", "-k", "gthread", "--threads", "4"]
+API_NAME = "readiness API, one province, depth 2, 16 clients (p95)"
+
+
+def _api_under_load(ctx: Context, database, url: str, staff_count: int) -> Result:
+    """``GET /api/v1/policies/…/readiness?unit=<province>&depth=2`` from 16
+    clients for ``API_SECONDS`` against gunicorn (``bench.quiz_load``'s
+    server), each request with the launch officer's API token, each client
+    on its own province in turn; the figure is the 95th percentile."""
+    from bench.quiz_load import _gunicorn
+
+    out = ctx.measure(url, "bench.readiness", "token")
+    with _gunicorn(ctx, url, API_GUNICORN, ctx.workdir) as server:
+        paths = [
+            f"/api/v1/policies/{POLICIES[0]}/readiness?unit={code}&depth=2"
+            for code in out["provinces"]
+        ]
+        headers = {"Authorization": f"Bearer {out['token']}"}
+        _api_load(server.port, paths, headers, seconds=2)  # warm-up
+        load = _api_load(server.port, paths, headers, seconds=API_SECONDS)
+    sys.stderr.write(f"    [{database.name}] API: {load}\n")
+    return Result(
+        API_NAME,
+        database.name,
+        staff_count,
+        [load["p95"] / 1000],
+        0.0,
+        f"p50 {load['p50']:.0f} ms, {load['rate']:.0f} requests/s, "
+        f"{load['errors']} errors",
+    )
+
+
+def _api_load(port: int, paths: list[str], headers: dict, *, seconds: int) -> dict:
+    import threading
+    from http.client import HTTPConnection
+
+    stop_at = time.monotonic() + seconds
+    latencies: list[float] = []
+    errors: list[int] = []
+    statuses: set[int] = set()
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        connection = HTTPConnection("127.0.0.1", port, timeout=30)
+        local, failed, n = [], 0, index
+        while time.monotonic() < stop_at:
+            path = paths[n % len(paths)]
+            n += API_CLIENTS
+            start = time.perf_counter()
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            local.append(time.perf_counter() - start)
+            if response.status != 200:
+                failed += 1
+                with lock:
+                    statuses.add(response.status)
+        connection.close()
+        with lock:
+            latencies.extend(local)
+            errors.append(failed)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(API_CLIENTS)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 60)
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+
+    def percentile(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
+
+    return {
+        "requests": len(latencies),
+        "rate": len(latencies) / elapsed,
+        "errors": sum(errors),
+        "statuses": sorted(statuses),
+        "p50": percentile(0.50),
+        "p95": percentile(0.95),
+        "p99": percentile(0.99),
+    }
 
 
 def table(results: list[Result]) -> list[str]:
@@ -141,6 +247,12 @@ def table(results: list[Result]) -> list[str]:
         warm = median("readiness, whole tree (warm)", postgres)
         plain = median("plain GROUP BY", postgres)
         launch = median("launch", postgres)
+        api = median(API_NAME, postgres)
+        if api is not None:
+            lines.append(
+                f"- Readiness API p95, one province at depth 2 under 16 clients: "
+                f"{api * 1000:.0f} ms (< 100 ms): {verdict(api < 0.1)}."
+            )
         lines += [
             f"- PostgreSQL, whole tree: cold {cold * 1000:.0f} ms (< 500 ms): "
             f"{verdict(cold < 0.5)}; warm {warm * 1000:.0f} ms (< 50 ms): "
@@ -257,6 +369,12 @@ def prepare(org: str, staff: str) -> dict:
     officer.groups.add(*Group.objects.filter(name=LAUNCH_OFFICER))
     ManagerScope.objects.create(user=officer, unit=OrgUnit.get_first_root_node())
     _analyze()
+    # What the schedule does every minute: every count stored (timed here,
+    # the figure is the measurement's "recount" below, per policy).
+    from lms.services.readiness_counts import readiness_refresh
+
+    readiness_refresh()
+    _analyze()
     return {
         "seconds": time.perf_counter() - start,
         "peak_rss_mib": peak_rss_mib(),
@@ -306,12 +424,15 @@ def measure() -> dict:
     from django.utils import timezone
 
     from cms.models import PolicyPage
-    from lms.models import OrgUnit, User
+    from lms.models import OrgUnit, ReadinessCount, User
     from lms.selectors.readiness import readiness_for
     from lms.services.launches import launch_record, launch_withdraw
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
+    import gc
+
+    gc.freeze()  # as config.wsgi does once the application is loaded
     policy = PolicyPage.objects.get(code=POLICIES[0])
     ready = PolicyPage.objects.get(code=READY)
     hq = OrgUnit.get_first_root_node()
@@ -336,6 +457,22 @@ def measure() -> dict:
     seconds["province"] = _timed(
         lambda: readiness_for(policy=policy, scope=province, depth=2)
     )
+    counties = list(
+        OrgUnit.objects.filter(level="county")
+        .order_by("?")
+        .values_list("pk", flat=True)[:100]
+    )
+    untrust = ReadinessCount.objects.filter(policy=policy)
+    untrust.filter(unit_id__in=counties).update(counted_generation=None)
+    start = time.perf_counter()
+    readiness_for(policy=policy, scope=hq, depth=1)
+    seconds["some"] = time.perf_counter() - start
+    untrust.update(counted_generation=None)
+    start = time.perf_counter()
+    with CaptureQueriesContext(connection) as captured:
+        readiness_for(policy=policy, scope=hq, depth=1)
+    seconds["recount"] = time.perf_counter() - start
+    queries["recount"] = len(captured)
     officer = User.objects.get(username="bench-launch")
     start = time.perf_counter()
     with CaptureQueriesContext(connection) as captured:
@@ -357,9 +494,34 @@ def measure() -> dict:
     }
 
 
+def token() -> dict:
+    """An API token of the launch officer (for the load; the database is
+    dropped afterwards) and the provinces' codes, under the key gunicorn
+    serves with (tokens are hashed with it)."""
+    import django
+
+    from bench.quiz_load import SECRET_KEY
+
+    os.environ["DJANGO_SECRET_KEY"] = SECRET_KEY
+    django.setup()
+    from wagtail.models import APIToken
+
+    from lms.models import OrgUnit, User
+
+    officer = User.objects.get(username="bench-launch")
+    _record, secret = APIToken.create_token(user=officer, name="bench load")
+    provinces = OrgUnit.objects.filter(level="province").order_by("code")
+    return {
+        "token": secret,
+        "provinces": list(provinces.values_list("code", flat=True)),
+    }
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "prepare":
         out = prepare(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "token":
+        out = token()
     else:
         out = measure()
     print(json.dumps(out))  # noqa: T201
