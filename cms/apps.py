@@ -8,6 +8,7 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from cms import signals
+        from cms import signals, workflow_names
 
         signals.connect()
+        workflow_names.connect()

@@ -23,6 +23,7 @@ from wagtail.models import (
     WorkflowTask,
 )
 
+from cms import workflow_names
 from cms.models import CourseReviewTask
 
 EMPLOYEE = "Employees"
@@ -144,8 +145,9 @@ COLLECTION_PERMISSIONS: dict[str, list[str]] = {
     role: [name.split(".", 1)[1] for name in _MEDIA]
     for role in (TRAINER, APPROVER, ADMINISTRATOR)
 }
-REVIEW_WORKFLOW = "Course review"
-REVIEW_TASK = "Approver review"
+# Stored as these msgids, shown in the reader's language (cms.workflow_names).
+REVIEW_WORKFLOW = workflow_names.REVIEW_WORKFLOW
+REVIEW_TASK = workflow_names.REVIEW_TASK
 
 
 def roles_sync() -> dict[str, Group]:

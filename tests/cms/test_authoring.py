@@ -534,3 +534,29 @@ def test_a_code_in_use_offers_the_half_written_measure(client, cat, trainer):
     assert "首问负责制" in errors[0] and "(draft)" in errors[0]
     assert f'href="/admin/pages/{started.pk}/edit/"' in again.content.decode()
     assert PolicyPage.objects.filter(code="SVC-2026-07").count() == 1
+
+
+def test_the_review_workflow_is_named_in_the_readers_language(client, cat, trainer):
+    """Stored as its English msgid, shown in each reader's language: the
+    editor's submit button reads "提交给课程审核" for a Chinese trainer."""
+    from django.utils import translation
+    from wagtail.models import Task, Workflow
+
+    with translation.override("zh-hans"):
+        workflow = Workflow.objects.get(name=roles.REVIEW_WORKFLOW)
+        assert workflow.name == "课程审核"
+        assert Task.objects.get(name=roles.REVIEW_TASK).name == "审批人审核"
+        workflow.save()  # saved under its Chinese name ...
+    stored = Workflow.objects.filter(pk=workflow.pk).values_list("name", flat=True)
+    assert list(stored) == ["Course review"]  # ... kept as the msgid
+    assert Workflow.objects.get(pk=workflow.pk).name == "Course review"
+
+    policy = course(cat, code="SVC-2026-04", publish=False)
+    client.force_login(trainer)
+    page = client.get(
+        f"/admin/pages/{policy.pk}/edit/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9"
+    ).content.decode()
+    assert "课程审核" in page and "Course review" not in page
+
+    renamed = Workflow.objects.create(name="省公司审核")  # a name of one's own
+    assert Workflow.objects.get(pk=renamed.pk).name == "省公司审核"
