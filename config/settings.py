@@ -321,7 +321,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # A mail server that cannot be reached is one line, not a traceback.
-    "filters": {"one_line_mail_errors": {"()": "lms.logs.OneLineMailErrors"}},
+    "filters": {
+        "one_line_mail_errors": {"()": "lms.logs.OneLineMailErrors"},
+        # An autosave of a form not valid yet is no failing request.
+        "quiet_autosave": {"()": "lms.logs.QuietAutosave"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -332,6 +336,8 @@ LOGGING = {
     "loggers": {
         "lms": {"level": os.environ.get("LMS_LOG_LEVEL", "INFO")},
         "django_q": {"level": "INFO"},
+        "django.request": {"filters": ["quiet_autosave"]},
+        "django.server": {"filters": ["quiet_autosave"]},
     },
 }
 

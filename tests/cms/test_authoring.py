@@ -560,3 +560,40 @@ def test_the_review_workflow_is_named_in_the_readers_language(client, cat, train
 
     renamed = Workflow.objects.create(name="省公司审核")  # a name of one's own
     assert Workflow.objects.get(pk=renamed.pk).name == "省公司审核"
+
+
+def test_an_autosave_of_a_form_not_valid_yet_logs_no_bad_request(
+    client, cat, trainer, caplog
+):
+    """Wagtail's autosave posts the half-written form as JSON: the 400 with
+    its errors is the editor's business, not a failing request in the log."""
+    import logging
+
+    from lms.logs import QuietAutosave
+
+    client.force_login(trainer)
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        autosave = client.post(
+            add_url(PolicyPage, cat),
+            {**policy_form(), "title": ""},
+            HTTP_ACCEPT="application/json",
+        )
+    assert autosave.status_code == 400, autosave.json()
+    assert autosave.json()["success"] is False
+    assert not [r for r in caplog.records if r.name == "django.request"]
+    assert not PolicyPage.objects.filter(code="SVC-2026-07").exists()
+
+    # The development server's access line, as runserver writes it.
+    line = logging.LogRecord(
+        "django.server",
+        logging.WARNING,
+        "",
+        0,
+        '"%s" %s %s',
+        (f"POST {add_url(PolicyPage, cat)} HTTP/1.1", "400", "512"),
+        None,
+    )
+    line.status_code = 400
+    assert not QuietAutosave().filter(line)
+    line.args = ("POST /my/attempts/3/submit/ HTTP/1.1", "400", "512")
+    assert QuietAutosave().filter(line)  # elsewhere a 400 is still logged
