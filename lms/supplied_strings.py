@@ -22,6 +22,8 @@ SUPPLIED = [
         "one</a>?"
     ),
     gettext_lazy("No %(model_name)s match your query."),
+    # wagtail/blocks/field_block.py: a ChoiceBlock's empty choice
+    gettext_lazy("- Select an option -"),
     # django.contrib.auth.password_validation.MinimumLengthValidator (5.2)
     ngettext_lazy(
         "This password is too short. It must contain at least %d character.",

@@ -332,3 +332,14 @@ def test_wagtails_missing_chinese_strings_are_supplied(tree, positions):
         "\\u63d2\\u5165\\u533a\\u5757" in script or "插入区块" in script
     )  # Insert a block
     assert "Autosave in progress" in script  # its key, translated beside it
+
+
+def test_a_choice_blocks_empty_choice_is_in_chinese():
+    """Wagtail's "- Select an option -" (newer than its Chinese catalogue) is
+    supplied by the project's catalogue."""
+    from django.utils import translation
+    from wagtail.blocks import ChoiceBlock
+
+    with translation.override("zh-hans"):
+        block = ChoiceBlock(choices=[("a", "A")], required=False)
+        assert str(block.field.choices[0][1]) == "- 请选择 -"
