@@ -4,9 +4,16 @@ unit (``lms.services.readiness_counts``): whatever writes the rows — the
 services, a bulk update, the admin, a shell — the stored counts of that
 unit stop being trusted until they are recounted.
 
-PostgreSQL: one statement-level trigger per table and event, reading the
-transition tables (one upsert per statement, however many rows it wrote).
-SQLite: row-level triggers (its only kind)."""
+PostgreSQL: assignments (written in bulk by the assignment sync, which holds
+the readiness lock) by one statement-level trigger per event reading the
+transition tables: one upsert per statement, however many rows it wrote.
+Certificates, exemptions and staff by deferred row-level constraint
+triggers, run as their transaction commits: the counts' row is then held
+for the commit alone (a staff import holding every unit it transferred
+someone in would make each quiz pass there wait for the whole import), and
+the employee's unit is read as of the commit, so a pass racing a transfer
+is counted in the unit its employee ends up in.
+SQLite: row-level triggers (its only kind; writers take turns anyway)."""
 
 from django.db import migrations
 
@@ -41,7 +48,7 @@ def _pg_pairs_changed(columns) -> str:
     return f"JOIN new_rows n ON n.id = o.id WHERE ({old}) IS DISTINCT FROM ({new})"
 
 
-def _pg_table(table: str, columns) -> list[str]:
+def _pg_statement_table(table: str, columns) -> list[str]:
     name = f"lms_readiness_touch_{table}"
     via_staff = (
         "SELECT DISTINCT t.policy_id, e.unit_id FROM ({pairs}) t "
@@ -77,27 +84,61 @@ def _pg_table(table: str, columns) -> list[str]:
     ]
 
 
-def _pg_staff() -> list[str]:
-    name = "lms_readiness_touch_lms_employee"
-    changed = _pg_pairs_changed(STAFF_COLUMNS)
-    select = (
-        "SELECT DISTINCT a.policy_id, t.unit_id FROM ("
-        f"SELECT o.id, o.unit_id FROM old_rows o {changed} "
-        f"UNION SELECT n.id, n.unit_id FROM old_rows o {changed}"
-        ") t JOIN lms_assignment a ON a.employee_id = t.id"
-    )
-    return [
+def _pg_deferred(
+    name: str, table: str, columns, body: str, *, inserts: bool = True
+) -> list[str]:
+    """Row-level constraint triggers run at commit (``DEFERRED_TRIGGERS``
+    names them): ``body`` reads OLD/NEW (``TG_OP`` says which exist)."""
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
+    deferred = "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+    statements = [
         f"""
         CREATE FUNCTION {name}() RETURNS trigger AS $$
         BEGIN
-            {UPSERT.format(select=select)};
+            {body}
             RETURN NULL;
         END $$ LANGUAGE plpgsql;
         """,
-        f"CREATE TRIGGER {name}_update AFTER UPDATE ON lms_employee REFERENCING "
-        f"OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
-        f"EXECUTE FUNCTION {name}();",
+        f"CREATE CONSTRAINT TRIGGER {name}_update AFTER UPDATE ON {table} "
+        f"{deferred} WHEN ({changed}) EXECUTE FUNCTION {name}();",
     ]
+    if inserts:
+        statements.append(
+            f"CREATE CONSTRAINT TRIGGER {name}_insert_delete AFTER INSERT OR "
+            f"DELETE ON {table} {deferred} EXECUTE FUNCTION {name}();"
+        )
+    return statements
+
+
+def _pg_row_table(table: str, columns) -> list[str]:
+    def touch(row: str) -> str:
+        select = (
+            f"SELECT {row}.policy_id, e.unit_id FROM lms_employee e "
+            f"WHERE e.id = {row}.employee_id"
+        )
+        return UPSERT.format(select=select) + ";"
+
+    body = (
+        f"IF TG_OP <> 'INSERT' THEN {touch('OLD')} END IF; "
+        f"IF TG_OP <> 'DELETE' THEN {touch('NEW')} END IF;"
+    )
+    return _pg_deferred(f"lms_readiness_touch_{table}", table, columns, body)
+
+
+def _pg_staff() -> list[str]:
+    select = (
+        "SELECT DISTINCT a.policy_id, u.unit_id FROM lms_assignment a "
+        "CROSS JOIN (VALUES (OLD.unit_id), (NEW.unit_id)) AS u (unit_id) "
+        "WHERE a.employee_id = NEW.id"
+    )
+    body = f"{UPSERT.format(select=select)};"
+    return _pg_deferred(
+        "lms_readiness_touch_lms_employee",
+        "lms_employee",
+        STAFF_COLUMNS,
+        body,
+        inserts=False,  # a new employee has no assignment yet
+    )
 
 
 def _sqlite_table(table: str, columns) -> list[str]:
@@ -140,8 +181,11 @@ def _sqlite_staff() -> list[str]:
 
 def _statements(vendor: str) -> list[str]:
     if vendor == "postgresql":
-        tables = [s for t, c in WATCHED.items() for s in _pg_table(t, c)]
-        return tables + _pg_staff()
+        statements = []
+        for table, columns in WATCHED.items():
+            make = _pg_statement_table if table == "lms_assignment" else _pg_row_table
+            statements += make(table, columns)
+        return statements + _pg_staff()
     if vendor == "sqlite":
         tables = [s for t, c in WATCHED.items() for s in _sqlite_table(t, c)]
         return tables + _sqlite_staff()

@@ -48,7 +48,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     BooleanField,
     Count,
@@ -72,6 +72,28 @@ logger = logging.getLogger(__name__)
 
 # (unit id, position id) → (everyone, certified, exempt and not certified)
 Counts = dict[tuple[int, int], tuple[int, int, int]]
+
+# PostgreSQL's deferred triggers (migration 0015): a transaction's writes
+# untrust their counts as it commits. A read inside that transaction first
+# has them fire (``SET CONSTRAINTS … IMMEDIATE``), so that it never trusts a
+# count its own uncommitted writes changed.
+DEFERRED_TRIGGERS = (
+    "lms_readiness_touch_certificates_certificate_insert_delete",
+    "lms_readiness_touch_certificates_certificate_update",
+    "lms_readiness_touch_lms_exemption_insert_delete",
+    "lms_readiness_touch_lms_exemption_update",
+    "lms_readiness_touch_lms_employee_update",
+)
+
+
+def own_writes_untrusted() -> None:
+    """Inside a transaction on PostgreSQL: untrust now the counts its own
+    writes changed (the deferred triggers fire at once, and at once for
+    its later writes)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(DEFERRED_TRIGGERS)} IMMEDIATE")
+
 
 # Stale units recounted by id up to this many (and at most half the scope);
 # beyond, the whole scope by its path (one pass over it costs less than a
@@ -224,13 +246,18 @@ def _boundaries(
                 _staff_in("", scope=scope, unit_ids=ids), created_at__gt=since
             )
             .values("unit_id")
-            .annotate(first=Min("created_at"))
+            .annotate(
+                # in their grace now, until it ends
+                arrived=Min("created_at", filter=Q(created_at__lte=at)),
+                # still to arrive (a count taken at an earlier ``at``)
+                arriving=Min("created_at", filter=Q(created_at__gt=at)),
+            )
             .order_by()
-            .values_list("unit_id", "first")
+            .values_list("unit_id", "arrived", "arriving")
         )
-        for unit_id, moment in arrivals:
-            # Still to arrive (a clock set back) or in their grace until then.
-            earliest(unit_id, moment if moment > at else moment + grace)
+        for unit_id, arrived, arriving in arrivals:
+            earliest(unit_id, arrived and arrived + grace)
+            earliest(unit_id, arriving)
     return first
 
 
@@ -243,18 +270,23 @@ class PolicySide:
 
 
 def policy_side(policy: PolicyPage, at: datetime.datetime) -> PolicySide:
-    """The policy's signature and its next renewal deadline (one query)."""
-    renewals = list(
-        PolicyVersion.objects.filter(
-            policy_id=policy.pk,
-            number__lte=policy.version,
-            earlier_certificates=MaterialChange.Earlier.RENEW,
-        )
+    """The policy's signature and its next renewal deadline (one query).
+
+    The version is the database's, as the acceptance rule reads it; the
+    grace is the one ``exempt_now`` counts with (this object's)."""
+    versions = list(
+        PolicyVersion.objects.filter(policy_id=policy.pk)
         .order_by("number")
-        .values_list("number", "renew_by")
+        .values_list("number", "renew_by", "earlier_certificates", "policy__version")
     )
+    version = versions[0][3] if versions else policy.version
+    renewals = [
+        (number, renew_by)
+        for number, renew_by, earlier, _current in versions
+        if earlier == MaterialChange.Earlier.RENEW and number <= version
+    ]
     data = [
-        policy.version,
+        version,
         policy.first_published_at.isoformat() if policy.first_published_at else None,
         policy.new_hire_grace_days,
         [[number, renew_by and renew_by.isoformat()] for number, renew_by in renewals],
@@ -336,6 +368,7 @@ def counts_read(
     """The counts of every unit of ``units`` (``scope``'s subtree; anything
     with ``pk``): trusted ones as stored, the others recounted from the rows
     (and written back)."""
+    own_writes_untrusted()
     side = policy_side(policy, at)
     rows = _stored(policy, scope, side, at).values_list(
         "unit_id", "generation", "trusted", "text"
@@ -397,8 +430,16 @@ def _write_back(policy, side, at, by_unit, read_generation, boundaries) -> int:
         )
 
     fields = ["counted_generation", "counts", "counted_at", "valid_until", "signature"]
+    outermost = not connection.in_atomic_block
     try:
         with transaction.atomic():
+            if outermost and connection.vendor == "postgresql":
+                # Never wait long for a writer: inserting a missing row waits
+                # for a writer inserting the same one, and a writer may be
+                # waiting for a row this transaction locked. Out of time, the
+                # counts are simply not stored this once.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
             rows = []
             if read_generation:
                 # Locked, so their generation holds until the commit (SQLite:
@@ -470,10 +511,13 @@ def readiness_refresh(*, at: datetime.datetime | None = None) -> dict[str, int]:
 
 def readiness_rebuild() -> dict[str, int]:
     """Untrust every stored count and recount them all (``readiness_refresh
-    --rebuild``, after ``readiness --verify`` found a difference). Rows are
-    untrusted, never deleted: a generation only ever rises, so a recount
-    racing a writer can never match a generation it did not read."""
-    ReadinessCount.objects.update(counted_generation=None)
+    --rebuild``, after ``readiness --verify`` found a difference). Every
+    generation is raised, so a recount that read one before the rebuild
+    cannot store its counts; rows are never deleted, so a generation only
+    ever rises."""
+    ReadinessCount.objects.update(
+        counted_generation=None, generation=F("generation") + 1
+    )
     return readiness_refresh()
 
 
@@ -483,6 +527,7 @@ def stored_differences(
     """Every trusted stored count of ``scope``'s subtree that differs from a
     recount from the rows (``readiness --verify``)."""
     at = at or timezone.now()
+    own_writes_untrusted()
     side = policy_side(policy, at)
     trusted = list(
         _stored(policy, scope, side, at)

@@ -18,6 +18,7 @@ from cms.models import PolicyPage
 from lms.models import Assignment, Employee, Exemption, PositionThreshold
 from lms.selectors.readiness import people_missing, readiness_for
 from lms.selectors.readiness_check import readiness_differences, readiness_naive
+from tests.conftest import POSTGRES
 from tests.factories import EmployeeFactory
 from tests.lms.test_attempts import build_course, enrol, pool
 from tests.lms.test_training import certify
@@ -227,16 +228,18 @@ def test_the_query_count_does_not_grow_with_the_tree(
 ):
     staff(policy, tree["GZ-TH"], 3, certified=2)
     # Counted from the rows and stored: a fixed number of queries.
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(14 + POSTGRES):
         readiness_for(policy=policy, scope=tree["GZ-TH"])
     # Then read as stored: the units, the policy's signature, the counts,
-    # the position thresholds and names.
-    with django_assert_num_queries(5):
+    # the position thresholds and names (on PostgreSQL inside a transaction,
+    # as here, one more: the transaction's own writes untrusted first).
+    warm = 5 + POSTGRES
+    with django_assert_num_queries(warm):
         readiness_for(policy=policy, scope=tree["GZ-TH"])
     staff(policy, tree["BJ-DC"], 3, certified=1)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(15 + POSTGRES):
         readiness_for(policy=policy, scope=tree["HQ"], depth=3)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(warm):
         readiness_for(policy=policy, scope=tree["HQ"], depth=3)
 
 

@@ -45,6 +45,8 @@ def policy(tree, positions):
 
 
 def row(policy, unit) -> ReadinessCount | None:
+    # PostgreSQL untrusts at commit; inside the test's transaction, now.
+    readiness_counts.own_writes_untrusted()
     return ReadinessCount.objects.filter(policy=policy, unit=unit).first()
 
 
@@ -385,3 +387,78 @@ def test_new_staff_in_a_unit_never_counted_are_counted(policy, tree):
 
     enrol(policy, employee=employee)
     assert figures(count(policy, tree), "SZ-NS") == (0, 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not POSTGRES, reason="needs PostgreSQL (DATABASE_URL=postgres://...)"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_pass_racing_a_transfer_is_counted_where_its_employee_ends_up(policy, tree):
+    """A transfer commits while a pass of the same employee is in flight,
+    and a recount of the new unit comes in between: the pass untrusts the
+    unit its employee is in when it commits (its trigger runs then), so the
+    recount stored in between is not trusted afterwards."""
+    (person,) = staff(policy, tree["GZ-TH"], 1)
+    count(policy, tree)
+    started, inserted, transferred, read = (threading.Event() for _ in range(4))
+    errors = []
+
+    def transfer():
+        with transaction.atomic():
+            Employee.objects.filter(pk=person.pk).update(unit=tree["BJ-DC"])
+            started.set()
+            inserted.wait(timeout=10)
+        transferred.set()
+
+    def a_pass():
+        started.wait(timeout=10)
+        with transaction.atomic():
+            certify(person, policy)
+            inserted.set()
+            read.wait(timeout=10)  # commits after the recount below
+
+    def recount():
+        transferred.wait(timeout=10)
+        try:
+            assert figures(count(policy, tree), "BJ-DC") == (0, 1)
+        finally:
+            read.set()
+
+    threads = [
+        threading.Thread(target=lambda f=f: _collect(f, errors))
+        for f in (transfer, a_pass, recount)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert not trusted(policy, tree["BJ-DC"])
+    assert figures(count(policy, tree), "BJ-DC") == (1, 1)
+    assert stored_differences(policy=policy, scope=tree["HQ"]) == []
+
+
+def _collect(target, errors):
+    from django.db import connection
+
+    try:
+        target()
+    except BaseException as error:  # noqa: BLE001 - reported by the test
+        errors.append(error)
+    finally:
+        connection.close()
+
+
+def test_the_deferred_triggers_named_are_the_databases(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's deferred triggers")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'lms_readiness%%' "
+            "AND tgdeferrable"
+        )
+        names = {name for (name,) in cursor.fetchall()}
+    assert names == set(readiness_counts.DEFERRED_TRIGGERS)
