@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -187,17 +188,25 @@ def _positions(
         position_id: Figures(everyone - exempt, certified, exempt)
         for position_id, (everyone, certified, exempt) in by_position.items()
     }
-    thresholds = dict(
-        PositionThreshold.objects.filter(policy=policy).values_list(
-            "position_id", "threshold"
+    # The positions counted or with a threshold, each with its threshold:
+    # one query.
+    thresholds = PositionThreshold.objects.filter(policy=policy)
+    positions = (
+        Position.objects.filter(
+            Q(pk__in=list(grouped)) | Q(pk__in=thresholds.values("position_id"))
         )
+        .annotate(
+            policy_threshold=Subquery(
+                thresholds.filter(position_id=OuterRef("pk")).values("threshold")[:1]
+            )
+        )
+        .order_by("code")
     )
-    positions = Position.objects.filter(pk__in={*grouped, *thresholds}).order_by("code")
     return [
         PositionReadiness(
             position=position,
             figures=grouped.get(position.pk, Figures()),
-            threshold=thresholds.get(position.pk),
+            threshold=position.policy_threshold,
         )
         for position in positions
     ]

@@ -191,3 +191,34 @@ def test_another_employee_submitting_my_attempt_gets_404_and_nothing_changes(cou
     attempt.refresh_from_db()
     assert attempt.submitted_at is None
     assert not Certificate.objects.exists()
+
+
+def test_permissions_are_django_s_read_in_one_query():
+    """``EmployeeBackend`` reads a user's and their groups' permissions in
+    one query; the set is exactly ``ModelBackend``'s."""
+    from django.contrib.auth.backends import ModelBackend
+    from django.contrib.auth.models import Group, Permission
+
+    from lms.models import User
+
+    group = Group.objects.create(name="readers")
+    group.permissions.add(Permission.objects.get(codename="view_launch"))
+    user = UserFactory()
+    user.groups.add(group)
+    user.user_permissions.add(Permission.objects.get(codename="add_exemption"))
+    admin = UserFactory(is_superuser=True)
+    gone = UserFactory(is_active=False)
+    gone.user_permissions.add(Permission.objects.get(codename="add_exemption"))
+    for person in (user, admin, gone):
+        ours = User.objects.get(pk=person.pk)
+        with CaptureQueriesContext(connection) as queries:
+            found = EmployeeBackend().get_all_permissions(ours)
+        assert len(queries) <= 1
+        assert found == ModelBackend().get_all_permissions(
+            User.objects.get(pk=person.pk)
+        )
+    assert {
+        "lms.view_launch",
+        "lms.add_exemption",
+    } <= EmployeeBackend().get_all_permissions(User.objects.get(pk=user.pk))
+    assert User.objects.get(pk=user.pk).has_perm("lms.view_launch")

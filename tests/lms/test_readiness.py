@@ -231,9 +231,10 @@ def test_the_query_count_does_not_grow_with_the_tree(
     with django_assert_max_num_queries(14 + POSTGRES):
         readiness_for(policy=policy, scope=tree["GZ-TH"])
     # Then read as stored: the units, the policy's signature, the counts,
-    # the position thresholds and names (on PostgreSQL inside a transaction,
-    # as here, one more: the transaction's own writes untrusted first).
-    warm = 5 + POSTGRES
+    # the positions with their thresholds (on PostgreSQL inside a
+    # transaction, as here, one more: the transaction's own writes
+    # untrusted first).
+    warm = 4 + POSTGRES
     with django_assert_num_queries(warm):
         readiness_for(policy=policy, scope=tree["GZ-TH"])
     staff(policy, tree["BJ-DC"], 3, certified=1)
