@@ -51,3 +51,7 @@ class _Handler(WSGIHandler):
 
 
 application = _Handler()
+
+from config.wsgi import freeze_what_is_loaded  # noqa: E402 - as the project serves
+
+freeze_what_is_loaded()
