@@ -82,6 +82,9 @@ def choose_audience_unit(trip, name: str) -> None:
     modal.get_by_role("link", name=re.compile(name)).first.click()
     expect(modal).to_be_hidden()
     expect(page.locator(".chooser__title", has_text=name)).to_be_visible()
+    # The dialog is hidden at once; its container and backdrop fade out.
+    page.wait_for_selector(".modal-backdrop", state="detached", timeout=5_000)
+    expect(page.locator(".modal.fade")).to_have_count(0, timeout=5_000)
     trip.visit("policy-audience")
 
 
