@@ -15,7 +15,10 @@ stored count is *trusted* only while nothing it depends on has changed:
   change of position, deactivation or arrival date of an employee assigned
   to it — whoever writes (the services, a bulk update, the admin, a shell).
   A count is of the rows at ``counted_generation``; trusted while the two
-  are equal.
+  are equal. On PostgreSQL the triggers of certificates, exemptions and
+  staff are deferred to the commit (the count row is held for the commit
+  alone, and the employee's unit is read as of it); a read inside a
+  transaction fires its own pending ones first (``own_writes_untrusted``).
 - **The clock.** A count also changes without a write: a certificate
   expires, a renewal deadline passes, an exemption starts or ends, a new
   hire's grace ends. A count keeps ``valid_until``, the first such moment
@@ -24,11 +27,12 @@ stored count is *trusted* only while nothing it depends on has changed:
 - **The policy.** Its version, its renewals and its grace make a
   ``signature``; a count taken under another signature is not trusted.
 
-``counts_for`` reads the trusted counts as stored and recounts the others
+``counts_read`` reads the trusted counts as stored and recounts the others
 from the rows in one grouped pass (by unit id when they are few, by the
 scope's path when many), then writes them back — only to a row whose
 generation is still the one read *before* recounting, under a row lock that
-skips rows a writer holds instead of waiting for them. So a write that raced
+skips rows a writer holds instead of waiting for them (and a 200 ms lock
+timeout where it would still wait). So a write that raced
 the recount leaves its row untrusted: it is recounted next time, never
 trusted wrong. The launch reads the same way but writes nothing back: it
 holds the readiness lock, which a writer holding a row may be waiting for.
