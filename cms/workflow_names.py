@@ -25,7 +25,7 @@ DEFAULT_NAMES = (REVIEW_WORKFLOW, REVIEW_TASK)
 
 
 def _shown(sender: Any, instance, **kwargs: Any) -> None:
-    """On load: a default name in the active language."""
+    """On load, and after a save: a default name in the active language."""
     if instance.name in DEFAULT_NAMES:
         instance.name = gettext(instance.name)
 
@@ -40,11 +40,6 @@ def _stored(sender: Any, instance, **kwargs: Any) -> None:
                     return
 
 
-def _restored(sender: Any, instance, **kwargs: Any) -> None:
-    """After save: shown in the active language again."""
-    _shown(sender, instance)
-
-
 def connect() -> None:
     from django.db.models.signals import post_init, post_save, pre_save
 
@@ -54,4 +49,4 @@ def connect() -> None:
         uid = f"workflow-names-{model.__name__}"
         post_init.connect(_shown, sender=model, dispatch_uid=uid)
         pre_save.connect(_stored, sender=model, dispatch_uid=uid)
-        post_save.connect(_restored, sender=model, dispatch_uid=uid)
+        post_save.connect(_shown, sender=model, dispatch_uid=uid)  # shown again

@@ -42,6 +42,24 @@ UPSERT = (
 )
 
 
+def _via_employee(row: str) -> str:
+    """The upsert of (policy, the employee's unit) for ``row`` (OLD/NEW) of
+    a table with ``policy_id`` and ``employee_id``."""
+    select = (
+        f"SELECT {row}.policy_id, e.unit_id FROM lms_employee e "
+        f"WHERE e.id = {row}.employee_id"
+    )
+    return UPSERT.format(select=select) + ";"
+
+
+def _sqlite_update(name: str, table: str, columns, body: str) -> str:
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
+    return (
+        f"CREATE TRIGGER {name}_update AFTER UPDATE OF {', '.join(columns)} "
+        f"ON {table} WHEN {changed} BEGIN {body} END;"
+    )
+
+
 def _pg_pairs_changed(columns) -> str:
     old = ", ".join(f"o.{c}" for c in columns)
     new = ", ".join(f"n.{c}" for c in columns)
@@ -111,16 +129,9 @@ def _pg_deferred(
 
 
 def _pg_row_table(table: str, columns) -> list[str]:
-    def touch(row: str) -> str:
-        select = (
-            f"SELECT {row}.policy_id, e.unit_id FROM lms_employee e "
-            f"WHERE e.id = {row}.employee_id"
-        )
-        return UPSERT.format(select=select) + ";"
-
     body = (
-        f"IF TG_OP <> 'INSERT' THEN {touch('OLD')} END IF; "
-        f"IF TG_OP <> 'DELETE' THEN {touch('NEW')} END IF;"
+        f"IF TG_OP <> 'INSERT' THEN {_via_employee('OLD')} END IF; "
+        f"IF TG_OP <> 'DELETE' THEN {_via_employee('NEW')} END IF;"
     )
     return _pg_deferred(f"lms_readiness_touch_{table}", table, columns, body)
 
@@ -143,28 +154,18 @@ def _pg_staff() -> list[str]:
 
 def _sqlite_table(table: str, columns) -> list[str]:
     name = f"lms_readiness_touch_{table}"
-
-    def touch(row: str) -> str:
-        select = (
-            f"SELECT {row}.policy_id, unit_id FROM lms_employee "
-            f"WHERE id = {row}.employee_id"
-        )
-        return UPSERT.format(select=select) + ";"
-
-    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns)
     return [
         f"CREATE TRIGGER {name}_insert AFTER INSERT ON {table} "
-        f"BEGIN {touch('NEW')} END;",
-        f"CREATE TRIGGER {name}_update AFTER UPDATE OF {', '.join(columns)} "
-        f"ON {table} WHEN {changed} BEGIN {touch('OLD')} {touch('NEW')} END;",
+        f"BEGIN {_via_employee('NEW')} END;",
+        _sqlite_update(
+            name, table, columns, f"{_via_employee('OLD')} {_via_employee('NEW')}"
+        ),
         f"CREATE TRIGGER {name}_delete AFTER DELETE ON {table} "
-        f"BEGIN {touch('OLD')} END;",
+        f"BEGIN {_via_employee('OLD')} END;",
     ]
 
 
 def _sqlite_staff() -> list[str]:
-    name = "lms_readiness_touch_lms_employee"
-
     def touch(row: str) -> str:
         select = (
             f"SELECT policy_id, {row}.unit_id FROM lms_assignment "
@@ -172,10 +173,13 @@ def _sqlite_staff() -> list[str]:
         )
         return UPSERT.format(select=select) + ";"
 
-    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in STAFF_COLUMNS)
     return [
-        f"CREATE TRIGGER {name}_update AFTER UPDATE OF {', '.join(STAFF_COLUMNS)} "
-        f"ON lms_employee WHEN {changed} BEGIN {touch('OLD')} {touch('NEW')} END;"
+        _sqlite_update(
+            "lms_readiness_touch_lms_employee",
+            "lms_employee",
+            STAFF_COLUMNS,
+            f"{touch('OLD')} {touch('NEW')}",
+        )
     ]
 
 

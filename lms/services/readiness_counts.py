@@ -188,6 +188,14 @@ def counted_from_rows(
     }
 
 
+def _by_unit(counts: Counts) -> dict[int, dict[str, list[int]]]:
+    """``counts`` as stored: by unit, {"<position id>": [the three]}."""
+    by_unit: dict[int, dict[str, list[int]]] = {}
+    for (unit_id, position_id), values in counts.items():
+        by_unit.setdefault(unit_id, {})[str(position_id)] = list(values)
+    return by_unit
+
+
 def _midnight(day: datetime.date) -> datetime.datetime:
     """The start of ``day`` in the current time zone (where dates turn)."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
@@ -393,12 +401,8 @@ def counts_read(
         where = {"unit_ids": stale}
     else:
         where = {"scope": scope}
-    by_unit: dict[int, dict[str, list[int]]] = {unit_id: {} for unit_id in stale}
-    for (unit_id, position_id), values in counted_from_rows(
-        policy, at, **where
-    ).items():
-        if unit_id in by_unit:
-            by_unit[unit_id][str(position_id)] = list(values)
+    recounted = _by_unit(counted_from_rows(policy, at, **where))
+    by_unit = {unit_id: recounted.get(unit_id, {}) for unit_id in stale}
     _fold(read, by_unit.items())
     read.recounted = len(stale)
     if write_back:
@@ -541,11 +545,7 @@ def stored_differences(
     )
     if not trusted:
         return []
-    recount: dict[int, dict[str, list[int]]] = {}
-    for (unit_id, position_id), values in counted_from_rows(
-        policy, at, scope=scope
-    ).items():
-        recount.setdefault(unit_id, {})[str(position_id)] = list(values)
+    recount = _by_unit(counted_from_rows(policy, at, scope=scope))
     return [
         f"{code} {name}: stored counts {counts}, recounted {recount.get(unit_id, {})}"
         for code, name, unit_id, counts in trusted
