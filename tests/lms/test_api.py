@@ -19,6 +19,8 @@ from tests.lms.test_readiness import staff
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1"
+# 广东省 and the two levels below it in the test tree, in path order.
+GD_TWO_LEVELS = ["GD", "GZ", "GZ-TH", "GZ-YX", "SZ", "SZ-NS"]
 
 
 def bearer(user, **expiry):
@@ -97,14 +99,7 @@ def test_readiness_in_scope_with_depth_and_blockers(client, policy, tree, ready_
     assert answer.status_code == 200
     data = answer.json()
     assert data["ready"] is True and data["blockers"] == []
-    assert [u["code"] for u in data["units"]] == [
-        "GD",
-        "GZ",
-        "GZ-TH",
-        "GZ-YX",
-        "SZ",
-        "SZ-NS",
-    ]
+    assert [u["code"] for u in data["units"]] == GD_TWO_LEVELS
     assert client.get(url, {"unit": "BJ"}, **headers).status_code == 403
     assert client.get(url, **headers).status_code == 403  # the whole group
     assert client.get(url, {"unit": "XX"}, **headers).status_code == 404
@@ -356,14 +351,7 @@ def test_the_readiness_answer_is_the_documented_schema(client, policy, tree):
     assert answer["Content-Type"] == "application/json"
     body = answer.json()
     validated = ReadinessOut.model_validate(body)
-    assert [u.code for u in validated.units] == [
-        "GD",
-        "GZ",
-        "GZ-TH",
-        "GZ-YX",
-        "SZ",
-        "SZ-NS",
-    ]
+    assert [u.code for u in validated.units] == GD_TWO_LEVELS
     document = client.get(f"{BASE}/openapi.json").json()
     schemas = document["components"]["schemas"]
     assert set(body) == set(schemas["ReadinessOut"]["properties"])

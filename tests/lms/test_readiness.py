@@ -26,14 +26,19 @@ from tests.lms.test_training import certify
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def policy(tree, positions):
+def readiness_course():
+    """A course with readiness thresholds: 80 % overall, 50 % per county."""
     return build_course(
         questions=pool(2),
         threshold_overall=80,
         threshold_unit=50,
         threshold_level="county",
     )
+
+
+@pytest.fixture
+def policy(tree, positions):
+    return readiness_course()
 
 
 def staff(policy, unit, n, *, certified=0, position=None):

@@ -26,9 +26,8 @@ from lms.services import readiness_counts
 from lms.services.readiness_counts import readiness_refresh, stored_differences
 from tests.conftest import POSTGRES
 from tests.factories import EmployeeFactory
-from tests.lms.test_attempts import build_course, pool
-from tests.lms.test_launches import _race
-from tests.lms.test_readiness import figures, staff
+from tests.lms.test_launches import _in_thread, _race
+from tests.lms.test_readiness import figures, readiness_course, staff
 from tests.lms.test_training import certify
 
 pytestmark = pytest.mark.django_db
@@ -36,12 +35,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def policy(tree, positions):
-    return build_course(
-        questions=pool(2),
-        threshold_overall=80,
-        threshold_unit=50,
-        threshold_level="county",
-    )
+    return readiness_course()
 
 
 def row(policy, unit) -> ReadinessCount | None:
@@ -425,10 +419,7 @@ def test_a_pass_racing_a_transfer_is_counted_where_its_employee_ends_up(policy, 
         finally:
             read.set()
 
-    threads = [
-        threading.Thread(target=lambda f=f: _collect(f, errors))
-        for f in (transfer, a_pass, recount)
-    ]
+    threads = [_in_thread(f, errors) for f in (transfer, a_pass, recount)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -437,17 +428,6 @@ def test_a_pass_racing_a_transfer_is_counted_where_its_employee_ends_up(policy, 
     assert not trusted(policy, tree["BJ-DC"])
     assert figures(count(policy, tree), "BJ-DC") == (1, 1)
     assert stored_differences(policy=policy, scope=tree["HQ"]) == []
-
-
-def _collect(target, errors):
-    from django.db import connection
-
-    try:
-        target()
-    except BaseException as error:  # noqa: BLE001 - reported by the test
-        errors.append(error)
-    finally:
-        connection.close()
 
 
 def test_the_deferred_triggers_named_are_the_databases(db):

@@ -25,7 +25,8 @@ from lms.services.assignments import assignments_sync_staff
 from lms.services.imports import staff_import
 from lms.services.readiness_counts import stored_differences
 from tests.factories import EmployeeFactory
-from tests.lms.test_attempts import build_course, enrol, pool
+from tests.lms.test_attempts import enrol
+from tests.lms.test_readiness import readiness_course
 from tests.lms.test_training import certify
 
 pytestmark = pytest.mark.django_db
@@ -152,12 +153,7 @@ def _step(action, policy, tree, people, whom, choice, clock) -> PolicyPage:
 
 @pytest.fixture
 def course(tree, positions):
-    return build_course(
-        questions=pool(2),
-        threshold_overall=80,
-        threshold_unit=50,
-        threshold_level="county",
-    )
+    return readiness_course()
 
 
 @settings(
