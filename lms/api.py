@@ -18,7 +18,6 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
@@ -39,13 +38,14 @@ from lms.selectors.launches import (
     launches_in_force,
     launches_visible_to,
 )
+from lms.selectors.policies import policy_with_code
 from lms.selectors.readiness import (
     blocker_data,
     readiness_data,
     readiness_for,
     thresholds_of,
 )
-from lms.selectors.scope import unit_visible_to
+from lms.selectors.scope import unit_visible_to, unit_with_code
 from lms.services.launches import LaunchRefused, launch_record, launch_withdraw
 
 READ_PERMISSION = "lms.view_launch"
@@ -183,15 +183,18 @@ def _require(request: HttpRequest, permission: str) -> None:
 
 
 def _policy(code: str) -> PolicyPage:
-    return get_object_or_404(PolicyPage, code=code)
+    policy = policy_with_code(code)
+    if policy is None:
+        raise HttpError(404, _("There is no policy %(code)s.") % {"code": code})
+    return policy
 
 
 def _unit(request: HttpRequest, code: str | None) -> OrgUnit:
     """The unit ``code`` (the top of the tree when empty), inside the
     caller's scopes."""
-    unit = (
-        get_object_or_404(OrgUnit, code=code) if code else OrgUnit.get_first_root_node()
-    )
+    unit = unit_with_code(code) if code else OrgUnit.get_first_root_node()
+    if code and unit is None:
+        raise HttpError(404, _("There is no unit %(code)s.") % {"code": code})
     if unit is None:
         raise HttpError(404, _("There is no organisation yet."))
     if not unit_visible_to(user=request.user, unit=unit):

@@ -40,7 +40,8 @@ class Columns:
 
     ``aliases`` names the table alias of each concrete table (a Wagtail page
     type spans ``wagtailcore_page`` and its own table); ``fields`` limits the
-    columns (the others are deferred: read on access, like ``.only()``).
+    columns, in the order given (the others are deferred: read on access, like
+    ``.only()``).
     """
 
     def __init__(
@@ -52,14 +53,12 @@ class Columns:
         self.model = model
         self.aliases = aliases
         concrete = model._meta.concrete_fields
-        if fields is not None:
-            wanted = set(fields)
-            concrete = [f for f in concrete if f.name in wanted or f.attname in wanted]
-            missing = (
-                wanted - {f.name for f in concrete} - {f.attname for f in concrete}
-            )
+        if fields is not None:  # in the order given
+            by_name = {f.name: f for f in concrete} | {f.attname: f for f in concrete}
+            missing = [name for name in fields if name not in by_name]
             if missing:
                 raise ValueError(f"{model.__name__} has no field {sorted(missing)}")
+            concrete = [by_name[name] for name in fields]
         self.fields: list[Field] = list(concrete)
         self.attnames = [f.attname for f in self.fields]
         self._converters: dict[str, list[tuple[Any, list]]] = {}

@@ -34,15 +34,17 @@ on the way, and summed by position; the position thresholds and names.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db import router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import PolicyPage
 from lms.models import OrgUnit, Position, PositionThreshold
 from lms.services.readiness_counts import counts_read
+from lms.sql import Columns, column, planned_cursor, table
 
 LEVEL_ORDER = {"hq": 0, "province": 1, "city": 2, "county": 3}
 
@@ -181,34 +183,48 @@ def thresholds_of(policy: PolicyPage, positions: dict[str, int]) -> dict:
     }
 
 
+_POSITION = Columns(Position, "p")
+
+
+@functools.cache
+def _positions_sql(using: str) -> str:
+    def threshold(name: str) -> str:
+        return f"t.{column(PositionThreshold, name, using)}"
+
+    def position(name: str) -> str:
+        return f"p.{column(Position, name, using)}"
+
+    return (
+        f"SELECT {_POSITION.sql(using)}, {threshold('threshold')} "
+        f"FROM {table(Position, using)} p "
+        f"LEFT JOIN {table(PositionThreshold, using)} t "
+        f"ON {threshold('position')} = {position('id')} "
+        f"AND {threshold('policy')} = %s ORDER BY {position('code')}"
+    )
+
+
 def _positions(
     policy: PolicyPage, by_position: dict[int, list[int]]
 ) -> list[PositionReadiness]:
+    """The positions counted or with a threshold, each with its threshold
+    (one statement over the positions: a few dozen rows)."""
     grouped = {
         position_id: Figures(everyone - exempt, certified, exempt)
         for position_id, (everyone, certified, exempt) in by_position.items()
     }
-    # The positions counted or with a threshold, each with its threshold:
-    # one query.
-    thresholds = PositionThreshold.objects.filter(policy=policy)
-    positions = (
-        Position.objects.filter(
-            Q(pk__in=list(grouped)) | Q(pk__in=thresholds.values("position_id"))
-        )
-        .annotate(
-            policy_threshold=Subquery(
-                thresholds.filter(position_id=OuterRef("pk")).values("threshold")[:1]
-            )
-        )
-        .order_by("code")
-    )
+    using = router.db_for_read(Position)
+    with planned_cursor(using) as cursor:
+        cursor.execute(_positions_sql(using), [policy.pk])
+        rows = cursor.fetchall()
+    end = len(_POSITION)
     return [
         PositionReadiness(
-            position=position,
-            figures=grouped.get(position.pk, Figures()),
-            threshold=position.policy_threshold,
+            position=_POSITION.build(row, 0, using),
+            figures=grouped.get(row[0], Figures()),
+            threshold=row[end],
         )
-        for position in positions
+        for row in rows
+        if row[0] in grouped or row[end] is not None
     ]
 
 
@@ -226,15 +242,8 @@ def readiness_for(
     depth, counts towards them). ``write_back=False`` stores no recounted
     counts (the launch, which holds the readiness lock)."""
     at = at or timezone.now()
-    units = [
-        UnitRow(*values)
-        for values in OrgUnit.objects.filter(path__startswith=scope.path)
-        .order_by("path")
-        .values_list("id", "path", "depth", "code", "name", "level")
-    ]
-    counts = counts_read(
-        policy=policy, scope=scope, units=units, at=at, write_back=write_back
-    )
+    counts = counts_read(policy=policy, scope=scope, at=at, write_back=write_back)
+    units = [UnitRow(*values) for values in counts.units]
     subtree = _rolled_up(policy, scope, units, counts.by_unit)
     overall = subtree[scope.path]
     shown = [

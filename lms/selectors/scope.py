@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+from django.db import router
 from django.db.models import (
     Q,
     QuerySet,
@@ -17,6 +20,7 @@ from lms.models import (
     OrgUnit,
     User,
 )
+from lms.sql import Columns, column, planned_cursor, table
 
 FULL_VIEW_PERMISSION = "lms.change_employee"
 
@@ -27,15 +31,50 @@ def scope_paths_for(*, user: User) -> list[str] | None:
         return []
     if user.is_superuser or user.has_perm(FULL_VIEW_PERMISSION):
         return None
-    paths = sorted(
-        ManagerScope.objects.filter(user=user).values_list("unit__path", flat=True)
-    )
+    using = router.db_for_read(ManagerScope)
+    with planned_cursor(using) as cursor:
+        cursor.execute(_scope_paths_sql(using), [user.pk])
+        paths = sorted(path for (path,) in cursor.fetchall())
     # Drop scopes nested inside another scope of the same user.
     kept: list[str] = []
     for path in paths:
         if not any(path.startswith(outer) for outer in kept):
             kept.append(path)
     return kept
+
+
+@functools.cache
+def _scope_paths_sql(using: str) -> str:
+    """The tree paths of a user's manager scopes (one planned statement:
+    every page and API call of a manager asks)."""
+    return (
+        f"SELECT u.{column(OrgUnit, 'path', using)} "
+        f"FROM {table(ManagerScope, using)} s "
+        f"JOIN {table(OrgUnit, using)} u ON u.{column(OrgUnit, 'id', using)} "
+        f"= s.{column(ManagerScope, 'unit', using)} "
+        f"WHERE s.{column(ManagerScope, 'user', using)} = %s"
+    )
+
+
+_UNIT = Columns(OrgUnit, "u")
+
+
+@functools.cache
+def _unit_sql(using: str) -> str:
+    return (
+        f"SELECT {_UNIT.sql(using)} FROM {table(OrgUnit, using)} u "
+        f"WHERE u.{column(OrgUnit, 'code', using)} = %s"
+    )
+
+
+def unit_with_code(code: str) -> OrgUnit | None:
+    """The unit ``code`` (one planned statement: the API's every call names
+    one)."""
+    using = router.db_for_read(OrgUnit)
+    with planned_cursor(using) as cursor:
+        cursor.execute(_unit_sql(using), [code])
+        row = cursor.fetchone()
+    return None if row is None else _UNIT.build(row, 0, using)
 
 
 def subtree_filter(paths: list[str], field: str) -> Q:

@@ -46,31 +46,28 @@ and reports each difference.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, router, transaction
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
     Min,
     OuterRef,
     Q,
-    QuerySet,
-    TextField,
 )
-from django.db.models.functions import Cast
 from django.utils import timezone
 
 from cms.models import MaterialChange, PolicyPage, PolicyVersion
 from lms.models import Assignment, Employee, Exemption, OrgUnit, ReadinessCount
 from lms.selectors.certificates import accepted_certificates
+from lms.sql import Columns, column, planned_cursor, table
 
 logger = logging.getLogger(__name__)
 
@@ -282,15 +279,17 @@ class PolicySide:
 
 
 def policy_side(policy: PolicyPage, at: datetime.datetime) -> PolicySide:
-    """The policy's signature and its next renewal deadline (one query).
+    """The policy's signature and its next renewal deadline (one statement).
 
     The version is the database's, as the acceptance rule reads it; the
     grace is the one ``exempt_now`` counts with (this object's)."""
-    versions = list(
-        PolicyVersion.objects.filter(policy_id=policy.pk)
-        .order_by("number")
-        .values_list("number", "renew_by", "earlier_certificates", "policy__version")
-    )
+    using = router.db_for_read(PolicyVersion)
+    with planned_cursor(using) as cursor:
+        cursor.execute(_versions_sql(using), [policy.pk])
+        versions = [
+            (*_VERSION.values(row, 0, using), row[len(_VERSION)])
+            for row in cursor.fetchall()
+        ]
     version = versions[0][3] if versions else policy.version
     renewals = [
         (number, renew_by)
@@ -312,25 +311,84 @@ def policy_side(policy: PolicyPage, at: datetime.datetime) -> PolicySide:
     return PolicySide(signature, valid_until)
 
 
-def _trusted(side: PolicySide, at: datetime.datetime) -> Q:
-    """On ``ReadinessCount`` rows: the stored counts hold at ``at``."""
-    return Q(
-        counted_generation=F("generation"),
-        signature=side.signature,
-        counted_at__lte=at,
-    ) & (Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+# The two reads of every readiness request, written once (``lms.sql``): the
+# policy's versions, and the scope's units with their stored counts.
+_VERSION = Columns(
+    PolicyVersion, "v", fields=["number", "renew_by", "earlier_certificates"]
+)
+UNIT_FIELDS = ("id", "path", "depth", "code", "name", "level")
 
 
-def _stored(policy: PolicyPage, scope: OrgUnit, side: PolicySide, at) -> QuerySet:
-    """The stored rows of ``scope``'s subtree, each with ``trusted`` and its
-    counts as text (decoded all at once: a few thousand ``json.loads``
-    calls cost more than the query)."""
-    return ReadinessCount.objects.filter(
-        policy_id=policy.pk, unit__path__startswith=scope.path
-    ).annotate(
-        trusted=ExpressionWrapper(_trusted(side, at), output_field=BooleanField()),
-        text=Cast("counts", TextField()),
+@functools.cache
+def _versions_sql(using: str) -> str:
+    page = column(PolicyPage, "page_ptr", using)
+    return (
+        f"SELECT {_VERSION.sql(using)}, p.{column(PolicyPage, 'version', using)} "
+        f"FROM {table(PolicyVersion, using)} v JOIN {table(PolicyPage, using)} p "
+        f"ON p.{page} = v.{column(PolicyVersion, 'policy', using)} "
+        f"WHERE v.{column(PolicyVersion, 'policy', using)} = %s "
+        f"ORDER BY v.{column(PolicyVersion, 'number', using)}"
     )
+
+
+@functools.cache
+def _scope_sql(using: str) -> str:
+    def unit(name: str) -> str:
+        return f"u.{column(OrgUnit, name, using)}"
+
+    def count(name: str) -> str:
+        return f"c.{column(ReadinessCount, name, using)}"
+
+    counts = count("counts")
+    if connections[using].vendor == "postgresql":
+        counts = f"CAST({counts} AS text)"  # jsonb, decoded all at once below
+    # Trusted: the rows counted are the rows now (no write since), under
+    # this signature, and no moment of the clock has changed them since.
+    trusted = (
+        f"{count('counted_generation')} = {count('generation')} "
+        f"AND {count('signature')} = %s AND {count('counted_at')} <= %s "
+        f"AND ({count('valid_until')} IS NULL OR {count('valid_until')} > %s)"
+    )
+    return (
+        f"SELECT {', '.join(unit(name) for name in UNIT_FIELDS)}, "
+        f"{count('generation')}, ({trusted}), {counts} "
+        f"FROM {table(OrgUnit, using)} u LEFT JOIN {table(ReadinessCount, using)} c "
+        f"ON {count('unit')} = {unit('id')} AND {count('policy')} = %s "
+        f"WHERE {unit('path')} LIKE %s ORDER BY {unit('path')}"
+    )
+
+
+@dataclass
+class Stored:
+    """A scope's units (``UNIT_FIELDS``, by path) and what is stored of them."""
+
+    units: list[tuple]
+    generation: dict[int, int]  # of every unit with a stored row
+    trusted: dict[int, str]  # unit id → its trusted counts, as JSON text
+
+
+def stored_read(
+    policy: PolicyPage, scope: OrgUnit, side: PolicySide, at: datetime.datetime
+) -> Stored:
+    """Every unit of ``scope``'s subtree with its stored counts (one
+    statement)."""
+    using = router.db_for_read(ReadinessCount)
+    moment = connections[using].ops.adapt_datetimefield_value(at)
+    end = len(UNIT_FIELDS)
+    with planned_cursor(using) as cursor:
+        cursor.execute(
+            _scope_sql(using),
+            [side.signature, moment, moment, policy.pk, f"{scope.path}%"],
+        )
+        rows = cursor.fetchall()
+    stored = Stored([row[:end] for row in rows], {}, {})
+    for row in rows:
+        generation, trusted, text = row[end:]
+        if generation is not None:
+            stored.generation[row[0]] = generation
+            if trusted:
+                stored.trusted[row[0]] = text
+    return stored
 
 
 @dataclass
@@ -342,6 +400,7 @@ class Read:
     by_position: dict[int, list[int]]
     recounted: int  # units recounted from the rows
     written: int  # of them, written back
+    units: list[tuple]  # the scope's units (``UNIT_FIELDS``), by path
 
 
 def _fold(read: Read, pairs) -> None:
@@ -373,31 +432,23 @@ def counts_read(
     *,
     policy: PolicyPage,
     scope: OrgUnit,
-    units: Iterable,
     at: datetime.datetime,
     write_back: bool = True,
 ) -> Read:
-    """The counts of every unit of ``units`` (``scope``'s subtree; anything
-    with ``pk``): trusted ones as stored, the others recounted from the rows
-    (and written back)."""
+    """The counts of every unit of ``scope``'s subtree: trusted ones as
+    stored, the others recounted from the rows (and written back)."""
     own_writes_untrusted()
     side = policy_side(policy, at)
-    rows = _stored(policy, scope, side, at).values_list(
-        "unit_id", "generation", "trusted", "text"
+    stored = stored_read(policy, scope, side, at)
+    read = Read({}, {}, 0, 0, stored.units)
+    trusted = stored.trusted
+    _fold(
+        read, zip(trusted, json.loads(f"[{','.join(trusted.values())}]"), strict=True)
     )
-    generation, trusted, texts = {}, [], []
-    for unit_id, row_generation, is_trusted, text in rows:
-        generation[unit_id] = row_generation
-        if is_trusted:
-            trusted.append(unit_id)
-            texts.append(text)
-    read = Read({}, {}, 0, 0)
-    _fold(read, zip(trusted, json.loads(f"[{','.join(texts)}]"), strict=True))
-    unit_ids = [unit.pk for unit in units]
-    stale = [unit_id for unit_id in unit_ids if unit_id not in read.by_unit]
+    stale = [unit[0] for unit in stored.units if unit[0] not in trusted]
     if not stale:
         return read
-    if len(stale) <= BY_ID_AT_MOST and 2 * len(stale) <= len(unit_ids):
+    if len(stale) <= BY_ID_AT_MOST and 2 * len(stale) <= len(stored.units):
         where = {"unit_ids": stale}
     else:
         where = {"scope": scope}
@@ -406,6 +457,7 @@ def counts_read(
     _fold(read, by_unit.items())
     read.recounted = len(stale)
     if write_back:
+        generation = stored.generation
         read.written = _write_back(
             policy,
             side,
@@ -502,12 +554,10 @@ def readiness_refresh(*, at: datetime.datetime | None = None) -> dict[str, int]:
     a second run finds everything trusted."""
     at = at or timezone.now()
     roots = list(OrgUnit.get_root_nodes())
-    units = list(OrgUnit.objects.only("id", "path").order_by("path"))
     recounted = written = 0
     for policy in PolicyPage.objects.live().specific().order_by("pk"):
         for root in roots:
-            inside = [u for u in units if u.path.startswith(root.path)]
-            read = counts_read(policy=policy, scope=root, units=inside, at=at)
+            read = counts_read(policy=policy, scope=root, at=at)
             recounted += read.recounted
             written += read.written
     dropped, _ = ReadinessCount.objects.filter(
@@ -536,18 +586,17 @@ def stored_differences(
     recount from the rows (``readiness --verify``)."""
     at = at or timezone.now()
     own_writes_untrusted()
-    side = policy_side(policy, at)
-    trusted = list(
-        _stored(policy, scope, side, at)
-        .filter(trusted=True)
-        .values_list("unit__code", "unit__name", "unit_id", "counts")
-        .order_by("unit__path")
-    )
-    if not trusted:
+    stored = stored_read(policy, scope, policy_side(policy, at), at)
+    if not stored.trusted:
         return []
     recount = _by_unit(counted_from_rows(policy, at, scope=scope))
-    return [
-        f"{code} {name}: stored counts {counts}, recounted {recount.get(unit_id, {})}"
-        for code, name, unit_id, counts in trusted
-        if counts != recount.get(unit_id, {})
-    ]
+    differences = []
+    for unit_id, code, name in ((u[0], u[3], u[4]) for u in stored.units):
+        if unit_id in stored.trusted:
+            counts = json.loads(stored.trusted[unit_id])
+            if counts != recount.get(unit_id, {}):
+                differences.append(
+                    f"{code} {name}: stored counts {counts}, "
+                    f"recounted {recount.get(unit_id, {})}"
+                )
+    return differences

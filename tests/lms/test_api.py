@@ -87,7 +87,9 @@ def test_policies_and_a_policy(client, policy, tree, gd_officer, ready_gz):
         "positions": {},
     }
     assert detail["launched"] == []
-    assert client.get(f"{BASE}/policies/NOPE-1", **headers).status_code == 404
+    unknown = client.get(f"{BASE}/policies/NOPE-1", **headers)
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "There is no policy NOPE-1."
 
 
 def test_readiness_in_scope_with_depth_and_blockers(client, policy, tree, ready_gz):
@@ -102,7 +104,9 @@ def test_readiness_in_scope_with_depth_and_blockers(client, policy, tree, ready_
     assert [u["code"] for u in data["units"]] == GD_TWO_LEVELS
     assert client.get(url, {"unit": "BJ"}, **headers).status_code == 403
     assert client.get(url, **headers).status_code == 403  # the whole group
-    assert client.get(url, {"unit": "XX"}, **headers).status_code == 404
+    unknown = client.get(url, {"unit": "XX"}, **headers)
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "There is no unit XX."
     bad = client.get(url, {"unit": "GD", "depth": 9}, **headers)
     assert bad.status_code == 422 and "depth" in bad.json()["detail"]
 

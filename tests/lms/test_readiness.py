@@ -235,11 +235,11 @@ def test_the_query_count_does_not_grow_with_the_tree(
     # Counted from the rows and stored: a fixed number of queries.
     with django_assert_max_num_queries(14 + POSTGRES):
         readiness_for(policy=policy, scope=tree["GZ-TH"])
-    # Then read as stored: the units, the policy's signature, the counts,
-    # the positions with their thresholds (on PostgreSQL inside a
+    # Then read as stored: the policy's signature, the units with their
+    # counts, the positions with their thresholds (on PostgreSQL inside a
     # transaction, as here, one more: the transaction's own writes
     # untrusted first).
-    warm = 4 + POSTGRES
+    warm = 3 + POSTGRES
     with django_assert_num_queries(warm):
         readiness_for(policy=policy, scope=tree["GZ-TH"])
     staff(policy, tree["BJ-DC"], 3, certified=1)

@@ -54,6 +54,17 @@ def test_a_subset_of_fields_defers_the_others():
     assert built.name == "营业员"  # read on access, like .only()
 
 
+def test_the_fields_are_read_in_the_order_given():
+    position = Position.objects.create(code="counter", name="营业员")
+    columns = Columns(Position, "t", fields=["name", "id", "code"])
+
+    assert columns.values(_select(columns, position.pk)) == [
+        "营业员",
+        position.pk,
+        "counter",
+    ]
+
+
 def test_an_unknown_field_is_refused_at_once():
     with pytest.raises(ValueError, match="no field"):
         Columns(Position, "t", fields=["id", "colour"])
@@ -156,3 +167,30 @@ def test_without_prepared_statements_nothing_is_prepared(monkeypatch):
         assert _read_position(position.pk, alias="unprepared") == ("营业员",)
 
     assert not [t for t in _prepared_statements() if "unprepared" in t]
+
+
+def test_the_hot_path_reads_are_the_orm_s(tree):
+    """The API's policy, unit and manager scopes, read by planned
+    statements, are what the ORM reads."""
+    from cms.models import PolicyPage
+    from lms.models import ManagerScope, OrgUnit
+    from lms.selectors.policies import policy_with_code
+    from lms.selectors.scope import scope_paths_for, unit_with_code
+    from tests.factories import UserFactory
+    from tests.lms.test_readiness import readiness_course
+
+    policy = readiness_course()
+    read = policy_with_code(policy.code)
+    orm = PolicyPage.objects.get(pk=policy.pk)
+    fields = [f.attname for f in PolicyPage._meta.concrete_fields]
+    assert [getattr(read, f) for f in fields] == [getattr(orm, f) for f in fields]
+    assert policy_with_code("NOPE-1") is None
+
+    unit = unit_with_code("GZ-TH")
+    assert unit == OrgUnit.objects.get(code="GZ-TH") and unit.path == tree["GZ-TH"].path
+    assert unit_with_code("XX") is None
+
+    manager = UserFactory()
+    for code in ("GZ", "GZ-TH", "BJ"):  # GZ-TH lies inside GZ
+        ManagerScope.objects.create(user=manager, unit=tree[code])
+    assert scope_paths_for(user=manager) == sorted([tree["GZ"].path, tree["BJ"].path])
