@@ -30,6 +30,7 @@ from lms.demo.org import (
     staff_write,
 )
 from lms.demo.policies import DemoPoliciesError, demo_policies_seed
+from lms.demo.progress import progress_seed
 from lms.models import Employee, OrgUnit, User
 from lms.services.imports import org_import, staff_import
 
@@ -47,6 +48,7 @@ class SeedContext:
     full_tree: bool = False
     seed: int = c.DEFAULT_SEED
     reset_passwords: bool = False
+    progress: bool = True
     workdir: Path = Path(".")
     log: Callable[[str], None] = lambda message: None
     summary: list[str] = field(default_factory=list)
@@ -140,6 +142,15 @@ def seed_policies(ctx: SeedContext) -> None:
     ctx.summary.append(seeded.summary())
 
 
+def seed_progress(ctx: SeedContext) -> None:
+    """The demo staff's training under way (lms/demo/progress.py): passes and
+    failed attempts through the quiz services, drawn from the seed."""
+    if not ctx.progress:
+        ctx.summary.append("Training progress: none (--no-progress)")
+        return
+    ctx.summary.append(progress_seed(seed=ctx.seed, log=ctx.log).line())
+
+
 def seed_signing(ctx: SeedContext) -> None:
     """A self-signed pair for signing the demo's certificate PDFs, at the
     configured paths, unless a pair is already there."""
@@ -158,13 +169,15 @@ def seed_signing(ctx: SeedContext) -> None:
 
 
 # The steps, in order. The policies come after the accounts: the demo trainer
-# writes their revisions and the demo approver publishes them.
+# writes their revisions and the demo approver publishes them; the staff
+# train on them once published (their certificates signed by the demo key).
 SEED_STEPS: list[Callable[[SeedContext], None]] = [
     seed_org,
     seed_staff,
     seed_accounts,
     seed_policies,
     seed_signing,
+    seed_progress,
 ]
 
 
@@ -174,6 +187,7 @@ def demo_seed(
     full_tree: bool = False,
     seed: int = c.DEFAULT_SEED,
     reset_passwords: bool = False,
+    progress: bool = True,
     log: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Run every seed step in one transaction; return the summary lines."""
@@ -185,6 +199,7 @@ def demo_seed(
             full_tree=full_tree,
             seed=seed,
             reset_passwords=reset_passwords,
+            progress=progress,
             workdir=Path(workdir),
             log=log or (lambda message: None),
         )

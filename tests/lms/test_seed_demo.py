@@ -12,12 +12,24 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
 
+from certificates.models import Certificate
+from cms.models import PolicyPage
 from lms import roles
 from lms.demo import constants as c
 from lms.demo.accounts import DEMO_ACCOUNTS
 from lms.demo.names import SURNAMES, names_generate
 from lms.demo.org import divisions_load, divisions_quick, staff_generate
-from lms.models import Employee, ManagerScope, OrgUnit, Position, User
+from lms.demo.progress import province_shares
+from lms.models import (
+    Employee,
+    ManagerScope,
+    ModuleProgress,
+    OrgUnit,
+    Position,
+    QuizAttempt,
+    User,
+)
+from lms.selectors.readiness import readiness_for
 
 STAFF = 200
 FAST_TEST_SETTINGS = {
@@ -45,6 +57,9 @@ def row_counts() -> dict[str, int]:
         "positions": Position.objects.count(),
         "scopes": ManagerScope.objects.count(),
         "memberships": User.groups.through.objects.count(),
+        "module progress": ModuleProgress.objects.count(),
+        "attempts": QuizAttempt.objects.count(),
+        "certificates": Certificate.objects.count(),
     }
 
 
@@ -236,6 +251,60 @@ class TestSeededDemo:
         assert client.login(username=c.DEMO_MANAGER_NO, password=c.DEMO_PASSWORD)
         assert client.get("/admin/").status_code == 200
 
+    def test_training_is_under_way_as_the_quiz_would_have_left_it(self, seeded):
+        passes = QuizAttempt.objects.filter(passed=True)
+        fails = QuizAttempt.objects.filter(passed=False)
+        line = f"{passes.count():,} passed, {fails.count():,} failed once"
+        assert f"Training progress: {line}" in seeded
+        assert passes.count() > 50 and fails.count() > 0
+        # A certificate per pass, of its employee, policy and score; none
+        # without a pass; every pass after the modules.
+        certificates = Certificate.objects.select_related("attempt")
+        assert certificates.count() == passes.count()
+        for certificate in certificates:
+            attempt = certificate.attempt
+            assert attempt.passed and attempt.employee_id == certificate.employee_id
+            assert attempt.policy_id == certificate.policy_id
+            assert certificate.score == attempt.score >= 80
+            assert certificate.issued_at == attempt.submitted_at
+        assert ModuleProgress.objects.filter(
+            employee__in=passes.values("employee")
+        ).exists()
+        assert all(a.score < 80 for a in fails)
+        # The demo accounts' people start from nothing; the third measure has
+        # just been published.
+        assert not QuizAttempt.objects.filter(
+            employee__employee_no__in=[c.DEMO_EMPLOYEE_NO, c.DEMO_MANAGER_NO]
+        ).exists()
+        assert not QuizAttempt.objects.filter(policy__code="SVC-2026-03").exists()
+
+    def test_some_provinces_are_ready_and_the_launch_officer_s_is_not(self):
+        call_command("readiness", "SVC-2026-01", "--verify", stdout=StringIO())
+        policy = PolicyPage.objects.get(code="SVC-2026-01")
+        provinces = dict(
+            OrgUnit.objects.filter(level="province").values_list("code", "pk")
+        )
+        bands = province_shares(sorted(provinces), c.DEFAULT_SEED)
+        assert bands[c.DEMO_LAUNCH_SCOPE] == "close"
+        assert Counter(bands.values()) == {"done": 10, "close": 11, "behind": 10}
+
+        def readiness(code: str):
+            unit = OrgUnit.objects.get(code=code)
+            return readiness_for(policy=policy, scope=unit, depth=0)
+
+        def ready(code: str) -> bool:
+            return readiness(code).ready
+
+        done = [
+            code
+            for code, band in bands.items()
+            if band == "done" and readiness(code).units[0].figures.assigned
+        ]
+        assert len(done) >= 5  # a small demo: some provinces have nobody assigned
+        assert all(ready(code) for code in done)
+        assert not ready(c.DEMO_LAUNCH_SCOPE)
+        assert not ready(c.DEMO_EMPLOYEE_UNIT)  # the demo employee's county
+
     def test_second_run_changes_nothing(self):
         before = row_counts()
         employees = list(Employee.objects.values_list("employee_no", "name", "unit"))
@@ -283,6 +352,13 @@ def test_full_tree_loads_every_unit_of_china():
     assert "Units: 3,509" in output
     assert Employee.objects.count() == 300
     assert seed(staff=300, full_tree=True) and OrgUnit.objects.count() == 3_509
+
+
+@pytest.mark.django_db
+def test_no_progress_leaves_everyone_untrained():
+    output = seed(staff=60, progress=False)
+    assert "Training progress: none (--no-progress)" in output
+    assert not QuizAttempt.objects.exists() and not Certificate.objects.exists()
 
 
 @pytest.mark.django_db

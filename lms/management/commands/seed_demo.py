@@ -44,6 +44,13 @@ class Command(BaseCommand):
             help=f"random seed of the generated staff (default {c.DEFAULT_SEED})",
         )
         parser.add_argument(
+            "--no-progress",
+            action="store_false",
+            dest="progress",
+            help="leave every employee untrained (by default some have passed "
+            "or failed the demo quizzes: docs/demo-data.md)",
+        )
+        parser.add_argument(
             "--reset-passwords",
             action="store_true",
             help="set the demo password again on every demo account",
@@ -58,6 +65,7 @@ class Command(BaseCommand):
                 full_tree=options["full_tree"],
                 seed=options["seed"],
                 reset_passwords=options["reset_passwords"],
+                progress=options["progress"],
                 log=log,
             )
         except (DemoSeedError, DemoAccountError) as exc:

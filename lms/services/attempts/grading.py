@@ -3,6 +3,7 @@ open past their deadline; what the review may show."""
 
 from __future__ import annotations
 
+import random
 import secrets
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -38,17 +39,18 @@ DEADLINE_GRACE = timedelta(seconds=30)
 _RANDOM = secrets.SystemRandom()
 
 
-def attempt_draw(*, pool: Pool, count: int) -> list[list]:
+def attempt_draw(*, pool: Pool, count: int, rng: random.Random = _RANDOM) -> list[list]:
     """``count`` questions of ``pool`` at random, each with its options
     shuffled (unless its kind keeps them in order, as true/false does): what
-    an attempt stores as its ``draw``."""
-    chosen = _RANDOM.sample(list(pool), min(count, len(pool)))
+    an attempt stores as its ``draw``. ``rng``: the system's randomness,
+    unless a repeatable draw is wanted (the demo's)."""
+    chosen = rng.sample(list(pool), min(count, len(pool)))
     draw = []
     for question_id in chosen:
         question = pool[question_id]
         option_ids = [option.id for option in question.options]
         if not question.fixed_order:
-            _RANDOM.shuffle(option_ids)
+            rng.shuffle(option_ids)
         draw.append([question_id, option_ids])
     return draw
 
