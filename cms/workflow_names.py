@@ -8,6 +8,9 @@ gets its name in the active language, and a name saved in any of the site's
 languages is stored as the msgid again, so an English and a Chinese reader
 see the same workflow under their own word. A name an administrator chose
 is neither translated nor touched.
+
+:func:`names_translated` does the same for any model with a ``name``: the
+role groups (``lms.roles``) use it too.
 """
 
 from __future__ import annotations
@@ -24,29 +27,53 @@ REVIEW_TASK = gettext_noop("Approver review")
 DEFAULT_NAMES = (REVIEW_WORKFLOW, REVIEW_TASK)
 
 
-def _shown(sender: Any, instance, **kwargs: Any) -> None:
-    """On load, and after a save: a default name in the active language."""
-    if instance.name in DEFAULT_NAMES:
-        instance.name = gettext(instance.name)
+def _shower(names: tuple[str, ...]):
+    def shown(sender: Any, instance, **kwargs: Any) -> None:
+        """On load, and after a save: a default name in the active language."""
+        if instance.name in names:
+            instance.name = gettext(instance.name)
+
+    return shown
 
 
-def _stored(sender: Any, instance, **kwargs: Any) -> None:
-    """On save: a default name, in whatever language, as its msgid."""
-    for msgid in DEFAULT_NAMES:
-        for code, _name in settings.LANGUAGES:
-            with translation.override(code):
-                if instance.name == gettext(msgid):
+def _storer(names: tuple[str, ...]):
+    def stored(sender: Any, instance, **kwargs: Any) -> None:
+        """On save: a default name, in whatever language, as its msgid
+        (unless another row holds the msgid: a new row named like a default
+        one keeps its name, rather than fail on a unique name)."""
+        for msgid in names:
+            for code, _name in settings.LANGUAGES:
+                with translation.override(code):
+                    if instance.name != gettext(msgid):
+                        continue
+                others = type(instance)._base_manager.filter(name=msgid)
+                if instance.pk is not None:
+                    others = others.exclude(pk=instance.pk)
+                if instance.name == msgid or not others.exists():
                     instance.name = msgid
-                    return
+                return
+
+    return stored
+
+
+def names_translated(models, names: tuple[str, ...], uid: str) -> None:
+    """Show the ``names`` (msgids) of instances of ``models`` (a ``name``
+    field) in the reader's language, and store them as the msgids."""
+    from django.db.models.signals import post_init, post_save, pre_save
+
+    shown, stored = _shower(names), _storer(names)
+    for model in models:
+        key = f"{uid}-{model.__name__}"
+        post_init.connect(shown, sender=model, dispatch_uid=key, weak=False)
+        pre_save.connect(stored, sender=model, dispatch_uid=key, weak=False)
+        post_save.connect(shown, sender=model, dispatch_uid=key, weak=False)
 
 
 def connect() -> None:
-    from django.db.models.signals import post_init, post_save, pre_save
-
     from cms.models.review import CourseReviewTask
 
-    for model in (Workflow, Task, GroupApprovalTask, CourseReviewTask):
-        uid = f"workflow-names-{model.__name__}"
-        post_init.connect(_shown, sender=model, dispatch_uid=uid)
-        pre_save.connect(_stored, sender=model, dispatch_uid=uid)
-        post_save.connect(_shown, sender=model, dispatch_uid=uid)  # shown again
+    names_translated(
+        (Workflow, Task, GroupApprovalTask, CourseReviewTask),
+        DEFAULT_NAMES,
+        "workflow-names",
+    )

@@ -9,16 +9,19 @@ class LmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.models import Group
         from django_q.signals import pre_enqueue
 
+        from cms.workflow_names import names_translated
         from lms import checks, signals  # noqa: F401  (checks register themselves)
-        from lms.roles import roles_sync_after_migrate
+        from lms.roles import ROLE_NAMES, roles_sync_after_migrate
         from lms.schedules import schedules_sync_after_migrate
         from lms.services.signing_key import (
             record_after_migrate,
             record_before_enqueue,
         )
 
+        names_translated((Group,), ROLE_NAMES, "role-names")
         post_migrate.connect(roles_sync_after_migrate)
         post_migrate.connect(schedules_sync_after_migrate)
         post_migrate.connect(record_after_migrate)

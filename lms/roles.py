@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from wagtail.models import (
     Collection,
     GroupCollectionPermission,
@@ -26,12 +27,15 @@ from wagtail.models import (
 from cms import workflow_names
 from cms.models import CourseReviewTask
 
-EMPLOYEE = "Employees"
-TRAINER = "Trainers"
-APPROVER = "Approvers"
-MANAGER = "Managers"
-LAUNCH_OFFICER = "Launch officers"
-ADMINISTRATOR = "Administrators"
+# The groups' names: stored as these msgids, shown in the reader's language
+# (``cms.workflow_names.names_translated``, connected in ``LmsConfig.ready``).
+EMPLOYEE = gettext_noop("Employees")
+TRAINER = gettext_noop("Trainers")
+APPROVER = gettext_noop("Approvers")
+MANAGER = gettext_noop("Managers")
+LAUNCH_OFFICER = gettext_noop("Launch officers")
+ADMINISTRATOR = gettext_noop("Administrators")
+ROLE_NAMES = (EMPLOYEE, TRAINER, APPROVER, MANAGER, LAUNCH_OFFICER, ADMINISTRATOR)
 
 ROLE_LABELS = {
     EMPLOYEE: _("Employee"),

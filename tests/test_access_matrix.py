@@ -1205,8 +1205,9 @@ class Visit:
     body: str
 
 
-def client_for(world: World, role: str) -> Client:
-    client = Client(raise_request_exception=False)
+def client_for(world: World, role: str, language: str | None = None) -> Client:
+    headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
+    client = Client(raise_request_exception=False, **headers)
     if role != ANONYMOUS:
         client.force_login(world.users[role])
     return client
@@ -1224,8 +1225,14 @@ def request(client: Client, method: str, path: str):
     return response
 
 
-def visits(world: World, role: str, keys: set[str] | None = None) -> Iterator[Visit]:
-    client = client_for(world, role)
+def visits(
+    world: World,
+    role: str,
+    keys: set[str] | None = None,
+    language: str | None = None,
+    methods: tuple[str, ...] = ("get", "post"),
+) -> Iterator[Visit]:
+    client = client_for(world, role, language)
     for pattern in url_patterns():
         if keys is not None and pattern.key not in keys:
             continue
@@ -1235,7 +1242,7 @@ def visits(world: World, role: str, keys: set[str] | None = None) -> Iterator[Vi
         for case in entry.requests(world, pattern.route):
             path = case.path or pattern.build(case.kwargs)
             for method, expect in (("get", case.get), ("post", case.post)):
-                if expect is None:
+                if expect is None or method not in methods:
                     continue
                 response = request(client, method, path)
                 if response.status_code == 405:

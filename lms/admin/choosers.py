@@ -131,7 +131,16 @@ class OrgUnitChosenMultipleView(chooser_views.ChosenMultipleView):
         return choosable_units(self.request).filter(pk__in=_integers(pks))
 
 
-class OrgUnitChooserViewSet(ChooserViewSet):
+class _ChooserViewSet(ChooserViewSet):
+    """Wagtail's chooser viewset with its tab and button labels translated
+    when shown (Wagtail's class attributes are translated once, at import,
+    in the server's language)."""
+
+    search_tab_label = _("Search")
+    create_action_label = _("Create")
+
+
+class OrgUnitChooserViewSet(_ChooserViewSet):
     model = OrgUnit
     widget_class = OrgUnitChooserWidget
     icon = OrgUnitChooserWidget.icon
@@ -219,7 +228,7 @@ class UserChosenMultipleView(UserTitleMixin, chooser_views.ChosenMultipleView):
         return User.objects.filter(is_active=True, pk__in=_integers(pks))
 
 
-class UserChooserViewSet(ChooserViewSet):
+class UserChooserViewSet(_ChooserViewSet):
     model = User
     widget_class = UserChooserWidget
     icon = UserChooserWidget.icon

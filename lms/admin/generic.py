@@ -1,22 +1,46 @@
 """Generic pieces of the organisation screens: service-backed forms, deletes
-that explain a refusal, inspect pages built from (label, value) rows."""
+that explain a refusal, inspect pages built from (label, value) rows, yes/no
+values in words on every inspect page."""
 
 from __future__ import annotations
 
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.admin import messages
+from wagtail.admin.ui.fields import BaseFieldDisplay, register_display_class
 from wagtail.admin.views import generic
 from wagtail.log_actions import log
 
 from lms.models import OrgUnit
 from lms.selectors import unit_lineage
+
+
+class YesNoDisplay(BaseFieldDisplay):
+    """A yes/no field on an inspect page, in the reader's language (Wagtail
+    prints the value: "True")."""
+
+    def render_html(self, parent_context=None) -> str:
+        if self.value is None:
+            return _("Unknown")
+        return _("Yes") if self.value else _("No")
+
+
+register_display_class(models.BooleanField, display_class=YesNoDisplay)
+
+
+class InspectView(generic.InspectView):
+    """Wagtail's inspect page, with a dash for an empty value (Wagtail prints
+    "None")."""
+
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        return "—" if value is None or value == "" else value
 
 
 def lineage_display(unit: OrgUnit) -> str:

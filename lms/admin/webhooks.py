@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from lms.admin.generic import InspectView
 from lms.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 
@@ -36,7 +37,12 @@ class WebhookEndpointViewSet(ModelViewSet):
     add_to_reference_index = False
     copy_view_enabled = False
     inspect_view_enabled = True
-    list_display = ["name", "url", "is_active"]
+    inspect_view_class = InspectView
+    list_display = [
+        "name",
+        "url",
+        BooleanColumn("is_active", label=gettext_lazy("Active")),
+    ]
 
     def get_form_class(self, for_update: bool = False):
         return EndpointForm
@@ -51,6 +57,7 @@ class WebhookDeliveryViewSet(ModelViewSet):
     add_to_reference_index = False
     copy_view_enabled = False
     inspect_view_enabled = True
+    inspect_view_class = InspectView
     list_filter = ["status", "event", "endpoint"]
     inspect_view_fields = [
         "endpoint",

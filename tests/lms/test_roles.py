@@ -65,3 +65,25 @@ def test_an_administrator_opens_the_admin(client):
     UserFactory(username="hr.admin", roles=[roles.ADMINISTRATOR])
     client.post("/accounts/login/", {"username": "hr.admin", "password": "s3cret-pass"})
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_role_groups_are_named_in_the_readers_language(client):
+    """Stored as their English msgids, shown in the reader's language; saved
+    under a translation, stored as the msgid again; a new group named like a
+    role's translation keeps its name instead of failing on a unique name."""
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        group = Group.objects.get(name=roles.EMPLOYEE)
+        assert group.name == "员工"
+        group.save()
+        newcomer = Group.objects.create(name="管理者")  # a custom group
+    assert Group.objects.filter(pk=group.pk, name="Employees").exists()
+    assert Group.objects.get(pk=newcomer.pk).name == "管理者"
+    assert Group.objects.filter(name=roles.MANAGER).count() == 1
+    assert Group.objects.get(pk=group.pk).name == "Employees"  # in English
+
+    UserFactory(username="hr.admin", roles=[roles.ADMINISTRATOR])
+    client.login(username="hr.admin", password="s3cret-pass")
+    page = client.get("/admin/groups/", HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    assert "上线负责人" in page.decode() and "Launch officers" not in page.decode()
