@@ -12,6 +12,7 @@ from django.db.models import ProtectedError
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from wagtail.admin import messages
 from wagtail.admin.ui.fields import BaseFieldDisplay, register_display_class
 from wagtail.admin.views import generic
@@ -27,20 +28,11 @@ class YesNoDisplay(BaseFieldDisplay):
 
     def render_html(self, parent_context=None) -> str:
         if self.value is None:
-            return _("Unknown")
-        return _("Yes") if self.value else _("No")
+            return pgettext("yes or no", "Unknown")
+        return yes_no(self.value)
 
 
 register_display_class(models.BooleanField, display_class=YesNoDisplay)
-
-
-class InspectView(generic.InspectView):
-    """Wagtail's inspect page, with a dash for an empty value (Wagtail prints
-    "None")."""
-
-    def get_field_display_value(self, field_name, field):
-        value = super().get_field_display_value(field_name, field)
-        return "—" if value is None or value == "" else value
 
 
 def lineage_display(unit: OrgUnit) -> str:
@@ -152,6 +144,14 @@ def _shown(value: object) -> object:
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         return timezone.localtime(value)
     return value
+
+
+class InspectView(generic.InspectView):
+    """Wagtail's inspect page of a model's fields, each value shown as
+    :func:`_shown` shows it (Wagtail prints "None", and a moment in UTC)."""
+
+    def get_field_display_value(self, field_name, field):
+        return _shown(super().get_field_display_value(field_name, field))
 
 
 def yes_no(value: bool) -> str:

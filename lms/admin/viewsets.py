@@ -54,13 +54,6 @@ LIST_PER_PAGE = 50
 # --- Organisation units -------------------------------------------------------
 
 
-class YesNoColumn(BooleanColumn):
-    """Wagtail's tick and cross, with "Yes" / "No" in the reader's language
-    for screen readers (Wagtail's cell says "True" / "False" in English)."""
-
-    cell_template_name = "lms/admin/tables/yes_no_cell.html"
-
-
 class _Chunked:
     """A queryset read in chunks of rows by the export (Wagtail's loops over
     it whole, which holds every row of a province in the web process)."""
@@ -190,7 +183,7 @@ class OrgUnitViewSet(ModelViewSet):
             Column("level", label=gettext_lazy("Level"), accessor="get_level_display"),
             Column("parent_name", label=gettext_lazy("Parent unit")),
             NumberColumn("active_staff", label=gettext_lazy("Active staff (subtree)")),
-            YesNoColumn("is_active", label=gettext_lazy("Active")),
+            BooleanColumn("is_active", label=gettext_lazy("Active")),
         ]
 
     def get_form_class(self, for_update: bool = False):
@@ -363,7 +356,7 @@ class EmployeeViewSet(ModelViewSet):
             Column(
                 "position", label=gettext_lazy("Position"), accessor="position.name"
             ),
-            YesNoColumn("is_active", label=gettext_lazy("Active")),
+            BooleanColumn("is_active", label=gettext_lazy("Active")),
         ]
 
     def get_form_class(self, for_update: bool = False):
