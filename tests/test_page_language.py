@@ -210,15 +210,21 @@ def catalogues() -> tuple[dict[str, str], set[str], set[str]]:
     theirs: dict[str, bool] = {}  # msgid → translated by one of their catalogues
     for package in (wagtail, django):
         root = Path(package.__file__).parent
-        for path in root.rglob("zh_Hans/LC_MESSAGES/django.po"):
-            for entry in polib.pofile(str(path)):
-                msgid = _normalised(entry.msgid)
-                if entry.obsolete or entry.msgid_plural or not _plain(msgid):
-                    continue
-                if _normalised(entry.msgstr) == msgid:
-                    same.add(msgid)
-                translated = bool(entry.msgstr.strip())
-                theirs[msgid] = theirs.get(msgid, False) or translated
+        # The English catalogues hold every msgid of the code; the Chinese
+        # ones lack those added since they were last translated.
+        for language in ("en", "zh_Hans"):
+            for path in root.rglob(f"{language}/LC_MESSAGES/django.po"):
+                for entry in polib.pofile(str(path)):
+                    msgid = _normalised(entry.msgid)
+                    if entry.obsolete or entry.msgid_plural or not _plain(msgid):
+                        continue
+                    if language == "en":
+                        theirs.setdefault(msgid, False)
+                        continue
+                    if _normalised(entry.msgstr) == msgid:
+                        same.add(msgid)
+                    translated = bool(entry.msgstr.strip())
+                    theirs[msgid] = theirs.get(msgid, False) or translated
     missing = {
         msgid
         for msgid, translated in theirs.items()
@@ -284,3 +290,26 @@ def test_every_page_speaks_one_language(language):
     with translation.override(language):
         problems = findings(world, language)
     assert not problems, "\n".join(problems)
+
+
+def test_wagtail_s_scripts_have_every_string_in_chinese(client):
+    """Wagtail's admin scripts read their strings from ``/admin/jsi18n/``:
+    every msgid of Wagtail's English script catalogue is translated, by
+    Wagtail's Chinese one or by the project's (``locale/…/djangojs.po``)."""
+    root = Path(wagtail.__file__).parent / "admin" / "locale"
+    english = polib.pofile(str(root / "en" / "LC_MESSAGES" / "djangojs.po"))
+    translated = set()
+    for path in (
+        root / "zh_Hans" / "LC_MESSAGES" / "djangojs.po",
+        ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "djangojs.po",
+    ):
+        for entry in polib.pofile(str(path)):
+            if entry.msgstr or any(entry.msgstr_plural.values()):
+                translated.add(entry.msgid)
+    missing = sorted(e.msgid for e in english if e.msgid not in translated)
+    assert missing == [], f"add to locale/zh_Hans/LC_MESSAGES/djangojs.po: {missing}"
+
+    served = client.get("/admin/jsi18n/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert served.status_code == 200
+    supplied = json.dumps("输入内容，或输入“/”插入区块")  # as the catalogue writes it
+    assert supplied in served.content.decode()
