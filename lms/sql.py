@@ -4,9 +4,11 @@ The ORM compiles each query anew on every call: a join with a Wagtail page and
 a row lock costs about a millisecond of CPU before the database sees it, more
 than the database spends answering. Signing in (the user with their employee
 record) and submitting an attempt (the locked attempt with its owner and its
-policy) run thousands of times a second at a deadline, so their SQL is written
-once, here, with the column lists taken from the models (a new field cannot
-be forgotten) and the rows turned back into model instances through the
+policy) run thousands of times a second at a deadline, and the launch
+systems poll the readiness API (the token, the permissions, the policy, the
+unit, the scope's stored counts: decision 22), so their SQL is written once,
+with the column lists taken from the models (a new field cannot be
+forgotten) and the rows turned back into model instances through the
 database's converters and ``Model.from_db``, exactly as the ORM would.
 
 On PostgreSQL these statements also run through :func:`planned_cursor`: a
@@ -15,7 +17,8 @@ plans each of them once instead of on every request (planning the attempt's
 five-table join cost more than executing it). The ORM's own queries keep
 Django's client-side binding.
 
-Everything else goes through the ORM. ``docs/decisions.md`` (11, 12) says why.
+Everything else goes through the ORM. ``docs/decisions.md`` (11, 12, 22) says
+why.
 """
 
 from __future__ import annotations
