@@ -7,6 +7,8 @@ leaves no task behind.
 
 from __future__ import annotations
 
+from django_q.tasks import async_task
+
 from lms.services import (
     assignments,
     attempts,
@@ -57,10 +59,24 @@ def attempts_close_expired() -> int:
     return attempts.attempts_close_expired()
 
 
+# PDFs a render task draws before it lets other tasks have the worker: a
+# signed PDF takes ~25 ms, so a turn is a few seconds, and an import checked
+# or a sync started meanwhile waits no longer than that.
+RENDER_TURN = 200
+
+
 def certificates_render() -> int:
     """Render the PDFs of the certificates not rendered yet (after passes, and
-    every few minutes as a sweep: ``lms.schedules``)."""
-    return certificates.certificates_render()
+    every few minutes as a sweep: ``lms.schedules``), :data:`RENDER_TURN` at
+    a time: a turn that rendered some and left others enqueues the next turn
+    behind the tasks already waiting (a batch of thousands, as the demo's,
+    would hold a worker for minutes). Another worker's certificates are
+    skipped; a turn that could render none leaves the rest to the sweep
+    rather than spin."""
+    rendered = certificates.certificates_render(limit=RENDER_TURN, skip_locked=True)
+    if rendered and certificates.certificates_unrendered():
+        async_task(certificates.RENDER_TASK, task_name="certificates:render")
+    return rendered
 
 
 def certificates_render_ids(certificate_ids: list[int]) -> int:

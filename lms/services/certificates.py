@@ -97,6 +97,11 @@ def certificates_render(
     return rendered
 
 
+def certificates_unrendered() -> bool:
+    """Whether some certificate waits for its PDF."""
+    return Certificate.objects.filter(rendered_at__isnull=True).exists()
+
+
 def certificate_rendered(*, certificate: Certificate) -> Certificate:
     """``certificate`` with its PDF, rendered now if no task has yet."""
     if certificate.rendered_at is None:

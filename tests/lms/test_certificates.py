@@ -486,3 +486,29 @@ def test_the_admin_status_filter_agrees_with_each_certificates_status(holder, co
         listed = set(re.findall(r"RA-[0-9A-Z-]{21}", html.content.decode()))
         expected = {serial for serial, s in shown.items() if s == status}
         assert listed == expected, status
+
+
+def test_the_render_task_renders_in_turns_and_lets_other_tasks_in_between(
+    holder, course, monkeypatch
+):
+    """A backlog (the demo's 1,700 certificates) is drawn ``RENDER_TURN`` at a
+    time; each turn that leaves some enqueues the next one behind the tasks
+    already waiting, instead of holding a worker for minutes."""
+    from lms import tasks
+    from tests.factories import EmployeeFactory
+
+    people = [holder] + [
+        EmployeeFactory(unit=holder.unit, position=holder.position) for _ in range(4)
+    ]
+    for person in people:
+        certify(person, course)  # written without their task
+    enqueued = []
+    monkeypatch.setattr(tasks, "RENDER_TURN", 2)
+    monkeypatch.setattr(tasks, "async_task", lambda name, **kw: enqueued.append(name))
+
+    assert tasks.certificates_render() == 2
+    assert enqueued == ["lms.tasks.certificates_render"]  # the next turn, queued
+    assert Certificate.objects.filter(rendered_at__isnull=True).count() == 3
+    assert tasks.certificates_render() == 2 and len(enqueued) == 2
+    assert tasks.certificates_render() == 1 and len(enqueued) == 2  # all done
+    assert tasks.certificates_render() == 0 and len(enqueued) == 2
