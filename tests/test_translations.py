@@ -75,3 +75,12 @@ def test_wagtail_admin_follows_the_browser_language(client):
     response = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-CN")
     assert response.status_code == 200
     assert 'lang="zh-hans"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_sign_in_page_names_the_product(client):
+    page = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "登录服务措施培训平台" in page
+    assert "Wagtail" not in page.split("<body", 1)[1].split("<script", 1)[0]
+    english = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Sign in to Rollout Academy" in english
