@@ -129,6 +129,11 @@ def column(model: type[Model], name: str, using: str = "default") -> str:
     return connections[using].ops.quote_name(model._meta.get_field(name).column)
 
 
+def aliased(model: type[Model], alias: str, using: str = "default"):
+    """A function of a field's name giving ``alias."its column"``."""
+    return lambda name: f"{alias}.{column(model, name, using)}"
+
+
 @functools.cache
 def insert_columns(model: type[Model], using: str = "default") -> tuple[str, str]:
     """The column list and the placeholders of an INSERT of ``model`` (every

@@ -188,7 +188,6 @@ class _Training:
         self.progress: list[ModuleProgress] = []
         self.attempts: list[QuizAttempt] = []
         self.certificates: list[Certificate] = []
-        self._owners: list = []
 
     def take(self, employee, *, passing: bool, rng: random.Random) -> None:
         """The modules, then one attempt: passed with at most the mistakes the
@@ -244,16 +243,15 @@ class _Training:
                 submitted_at=submitted,
             )
         )
-        self._owners.append(employee)
 
     def write(self) -> None:
         ModuleProgress.objects.bulk_create(self.progress, batch_size=500)
         QuizAttempt.objects.bulk_create(self.attempts, batch_size=500)
-        for attempt, employee in zip(self.attempts, self._owners, strict=True):
+        for attempt in self.attempts:
             if attempt.passed:
                 self.certificates.append(
                     certificate_new(
-                        employee=employee,
+                        employee=attempt.employee,
                         policy=self.policy,
                         attempt=attempt,
                         score=attempt.score,

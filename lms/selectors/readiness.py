@@ -44,7 +44,7 @@ from django.utils.translation import gettext_lazy as _
 from cms.models import PolicyPage
 from lms.models import OrgUnit, Position, PositionThreshold
 from lms.services.readiness_counts import counts_read
-from lms.sql import Columns, column, planned_cursor, table
+from lms.sql import Columns, aliased, planned_cursor, table
 
 LEVEL_ORDER = {"hq": 0, "province": 1, "city": 2, "county": 3}
 
@@ -188,12 +188,8 @@ _POSITION = Columns(Position, "p")
 
 @functools.cache
 def _positions_sql(using: str) -> str:
-    def threshold(name: str) -> str:
-        return f"t.{column(PositionThreshold, name, using)}"
-
-    def position(name: str) -> str:
-        return f"p.{column(Position, name, using)}"
-
+    threshold = aliased(PositionThreshold, "t", using)
+    position = aliased(Position, "p", using)
     return (
         f"SELECT {_POSITION.sql(using)}, {threshold('threshold')} "
         f"FROM {table(Position, using)} p "

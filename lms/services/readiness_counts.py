@@ -67,7 +67,7 @@ from django.utils import timezone
 from cms.models import MaterialChange, PolicyPage, PolicyVersion
 from lms.models import Assignment, Employee, Exemption, OrgUnit, ReadinessCount
 from lms.selectors.certificates import accepted_certificates
-from lms.sql import Columns, column, planned_cursor, table
+from lms.sql import Columns, aliased, column, planned_cursor, table
 
 logger = logging.getLogger(__name__)
 
@@ -317,6 +317,7 @@ _VERSION = Columns(
     PolicyVersion, "v", fields=["number", "renew_by", "earlier_certificates"]
 )
 UNIT_FIELDS = ("id", "path", "depth", "code", "name", "level")
+_UNIT = Columns(OrgUnit, "u", fields=UNIT_FIELDS)
 
 
 @functools.cache
@@ -333,12 +334,8 @@ def _versions_sql(using: str) -> str:
 
 @functools.cache
 def _scope_sql(using: str) -> str:
-    def unit(name: str) -> str:
-        return f"u.{column(OrgUnit, name, using)}"
-
-    def count(name: str) -> str:
-        return f"c.{column(ReadinessCount, name, using)}"
-
+    unit = aliased(OrgUnit, "u", using)
+    count = aliased(ReadinessCount, "c", using)
     counts = count("counts")
     if connections[using].vendor == "postgresql":
         counts = f"CAST({counts} AS text)"  # jsonb, decoded all at once below
@@ -350,7 +347,7 @@ def _scope_sql(using: str) -> str:
         f"AND ({count('valid_until')} IS NULL OR {count('valid_until')} > %s)"
     )
     return (
-        f"SELECT {', '.join(unit(name) for name in UNIT_FIELDS)}, "
+        f"SELECT {_UNIT.sql(using)}, "
         f"{count('generation')}, ({trusted}), {counts} "
         f"FROM {table(OrgUnit, using)} u LEFT JOIN {table(ReadinessCount, using)} c "
         f"ON {count('unit')} = {unit('id')} AND {count('policy')} = %s "
