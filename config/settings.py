@@ -190,6 +190,17 @@ AUTHENTICATION_BACKENDS = ["lms.auth.EmployeeBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "my_training"
 LOGOUT_REDIRECT_URL = "/"
+# Failed sign-ins (lms.services.signin): an employee number is locked after
+# this many within the lockout period, a client address after more (a business
+# hall signs its whole staff in behind one address); the lock lasts as long.
+SIGNIN_ACCOUNT_FAILURES = int(os.environ.get("DJANGO_SIGNIN_ACCOUNT_FAILURES", "5"))
+SIGNIN_ADDRESS_FAILURES = int(os.environ.get("DJANGO_SIGNIN_ADDRESS_FAILURES", "50"))
+SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("DJANGO_SIGNIN_LOCKOUT_SECONDS", "900"))
+# Password reset e-mails asked for one account, and reset requests from one
+# client address, per hour (beyond them nothing more is sent).
+PASSWORD_RESET_ACCOUNT_MAILS = 3
+PASSWORD_RESET_ADDRESS_REQUESTS = 20
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link is valid for two hours
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."

@@ -10,24 +10,44 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.views import media_serve
 from config.api import api, docs_view
-from lms.admin.account import AdminLogoutView
-from lms.forms import EmployeeNumberLoginForm
-from lms.views import launches
+from lms.admin.account import AdminLoginView, AdminLogoutView
+from lms.views import launches, signin
 
 urlpatterns = [
     # Ahead of Wagtail's own pattern for the same address.
+    path("admin/login/", AdminLoginView.as_view(), name="admin_login"),
     path("admin/logout/", AdminLogoutView.as_view(), name="admin_logout"),
+    # One way back from a forgotten password, by employee number or e-mail.
+    path(
+        "admin/password_reset/",
+        RedirectView.as_view(pattern_name="password_reset"),
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("accounts/login/", signin.SignInView.as_view(), name="login"),
+    path("accounts/logout/", signin.SignOutView.as_view(), name="logout"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(
-            authentication_form=EmployeeNumberLoginForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
+        "accounts/password/reset/",
+        signin.PasswordResetView.as_view(),
+        name="password_reset",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            extra_context={"reset_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        signin.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("my/", include("lms.urls")),
     path("certificates/", include("certificates.urls")),

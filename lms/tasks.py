@@ -14,6 +14,7 @@ from lms.services import (
     attempts,
     certificate_exports,
     certificates,
+    password_reset,
     readiness_counts,
     webhooks,
 )
@@ -51,6 +52,13 @@ def assignments_sync_staff(
     import or an edit; ``employee_ids`` narrows it to those employees)."""
     results = assignments.assignments_sync_staff(employee_ids=employee_ids)
     return {policy_id: result.as_dict() for policy_id, result in results.items()}
+
+
+def password_reset_mail(user_id: int, nonce: str, language: str) -> bool:
+    """Send one password reset e-mail (once per request, however often run)."""
+    return password_reset.password_reset_mail(
+        user_id=user_id, nonce=nonce, language=language
+    )
 
 
 def attempts_close_expired() -> int:

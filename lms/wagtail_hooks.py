@@ -248,3 +248,25 @@ def register_launch_actions(actions):
         ("end", gettext_lazy("End exemption"), gettext_lazy("Exemption ended early")),
     ):
         actions.register_action(f"lms.exemption_{action}", label, message)
+
+
+@hooks.register("register_log_actions")
+def register_signin_actions(actions):
+    for action, label, message in (
+        (
+            "signin_unlock",
+            gettext_lazy("Unlock sign-in"),
+            gettext_lazy("Sign-in unlocked"),
+        ),
+        (
+            "sessions_end",
+            gettext_lazy("End all sessions"),
+            gettext_lazy("Signed out of every session"),
+        ),
+        (
+            "password_reset",
+            gettext_lazy("Reset password"),
+            gettext_lazy("Password set from a reset link"),
+        ),
+    ):
+        actions.register_action(f"lms.{action}", label, message)

@@ -455,6 +455,12 @@ MATRIX: list[Entry] = [
     Entry("logout", post=PUBLIC),
     Entry("set_language", PUBLIC, PUBLIC),
     Entry("favicon.ico", PUBLIC),
+    Entry("password_reset", PUBLIC, PUBLIC),
+    Entry("password_reset_done", PUBLIC),
+    Entry("password_reset_confirm", PUBLIC, PUBLIC),
+    Entry("password_reset_complete", PUBLIC),
+    Entry("admin_login", PUBLIC, PUBLIC),
+    Entry("admin/password_reset/", PUBLIC, PUBLIC),
     Entry("wagtailadmin_login", PUBLIC, PUBLIC),
     Entry("wagtailadmin_password_reset", PUBLIC, PUBLIC),
     Entry("wagtailadmin_password_reset_done", PUBLIC),
@@ -682,6 +688,17 @@ MATRIX: list[Entry] = [
     Entry(
         "lms_employees:inspect",
         cases=_own_and_other(_employee_gz, _employee_bj, get_own=may(*ORG_READERS)),
+    ),
+    Entry(
+        "lms_employees:signin",
+        cases=_own_and_other(
+            _employee_gz,
+            _employee_bj,
+            get_own=may(ADMINISTRATOR),
+            post_own=may(),
+        ),
+        why="an empty POST names no action (400); tests/lms/test_signin.py posts "
+        "the unlock and the end of sessions",
     ),
     Entry(
         "lms_employees:history",

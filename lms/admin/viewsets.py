@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -18,8 +19,10 @@ from wagtail.admin.ui.tables import BooleanColumn, Column, NumberColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import Button
 from wagtail.log_actions import log
 
+from lms.admin.account import MANAGE_SIGNIN, EmployeeSigninView
 from lms.admin.filters import EmployeeFilterSet, ManagerScopeFilterSet, OrgUnitFilterSet
 from lms.admin.forms import EmployeeForm, ManagerScopeForm, OrgUnitForm
 from lms.admin.generic import (
@@ -272,7 +275,25 @@ class EmployeeCreateView(ServiceFormMixin, generic.CreateView):
         return employee_create(**values)
 
 
-class EmployeeEditView(ServiceFormMixin, generic.EditView):
+class SigninButtonMixin:
+    """A header button to the employee's sign-in page, for administrators."""
+
+    @cached_property
+    def header_more_buttons(self):
+        buttons = list(super().header_more_buttons)
+        if self.request.user.has_perm(MANAGE_SIGNIN):
+            buttons.append(
+                Button(
+                    _("Sign-in and sessions"),
+                    url=reverse("lms_employees:signin", args=[self.object.pk]),
+                    icon_name="key",
+                    priority=30,
+                )
+            )
+        return buttons
+
+
+class EmployeeEditView(SigninButtonMixin, ServiceFormMixin, generic.EditView):
     service_fields = EMPLOYEE_FIELDS
 
     def get_queryset(self) -> QuerySet[Employee]:
@@ -282,7 +303,7 @@ class EmployeeEditView(ServiceFormMixin, generic.EditView):
         return employee_update(employee=self.object, **values)
 
 
-class EmployeeInspectView(FieldListInspectView):
+class EmployeeInspectView(SigninButtonMixin, FieldListInspectView):
     def get_object(self, queryset=None):
         employees = visible_employees(self.request).select_related("user")
         return get_object_or_404(employees, pk=self.pk)
@@ -370,7 +391,10 @@ class EmployeeViewSet(ModelViewSet):
         )
 
     def get_urlpatterns(self):
-        return [p for p in super().get_urlpatterns() if p.name != "delete"]
+        return [
+            *(p for p in super().get_urlpatterns() if p.name != "delete"),
+            path("<int:pk>/signin/", EmployeeSigninView.as_view(), name="signin"),
+        ]
 
 
 # --- Manager scopes -----------------------------------------------------------

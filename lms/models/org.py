@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -19,10 +20,32 @@ def private_storage() -> Storage:
 class User(AbstractUser):
     """A login. Staff log in with their employee number as the username."""
 
+    # Raised to sign the account out of every session at once
+    # (``lms.services.signin.user_sessions_end``).
+    session_epoch = models.PositiveIntegerField(
+        _("session epoch"), default=0, editable=False
+    )
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """Django's session hash (an HMAC of the password hash, which both
+        ``get_session_auth_hash`` and its fallbacks compute here), with the
+        session epoch mixed in once it has been raised: every session signed
+        in before no longer verifies, and Django flushes it. At epoch 0 the
+        hash is Django's own, so no session ends when this was installed."""
+        value = self.password
+        if self.session_epoch:
+            value = f"{value}:{self.session_epoch}"
+        return salted_hmac(
+            "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash",
+            value,
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_full_name(self) -> str:
         return (self.first_name or self.last_name or self.username).strip()

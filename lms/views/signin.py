@@ -1,0 +1,75 @@
+"""Signing in and out, and a forgotten password: Django's views, in the site's
+pages, with the limits of ``lms.services.signin``."""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse_lazy
+
+from lms.forms import EmployeeNumberLoginForm, PasswordResetRequestForm
+from lms.services import password_reset
+
+# A refusal because of a lock is "too many requests", for scripts too.
+LOCKED_STATUS = 429
+
+
+class LockedStatusMixin:
+    """A login view answering 429 when a sign-in lock refused the form."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if getattr(form, "locked", None) is not None:
+            response.status_code = LOCKED_STATUS
+        return response
+
+
+class SignInView(LockedStatusMixin, auth_views.LoginView):
+    """The site's sign-in, by employee number. Django's view: the session key
+    is rotated at sign-in, and ``?next=`` leads only to this site."""
+
+    authentication_form = EmployeeNumberLoginForm
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign-out ends the session by POST only (a link on another site cannot
+    sign anyone out); a GET, from a bookmark or an old link, asks."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs) -> HttpResponse:
+        return render(request, "registration/logout_confirm.html")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """A forgotten password: the employee number or the e-mail address, and
+    the same answer whether or not an account exists
+    (``lms.services.password_reset``)."""
+
+    form_class = PasswordResetRequestForm
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        outcome = password_reset.password_reset_request(
+            request=self.request, login=form.cleaned_data["login"]
+        )
+        if outcome is password_reset.Outcome.TOO_MANY:
+            form.add_error(None, password_reset.too_many_message())
+            response = self.form_invalid(form)
+            response.status_code = LOCKED_STATUS
+            return response
+        return super(auth_views.PasswordResetView, self).form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link of the e-mail: a new password, checked by the validators.
+    It also lifts a sign-in lock of the account."""
+
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_reset.password_reset_done(user=form.user)
+        return response
