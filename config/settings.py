@@ -201,6 +201,12 @@ SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("DJANGO_SIGNIN_LOCKOUT_SECONDS", "90
 PASSWORD_RESET_ACCOUNT_MAILS = 3
 PASSWORD_RESET_ADDRESS_REQUESTS = 20
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link is valid for two hours
+# Activation of staff imported without a password (lms.services.activation):
+# days a link or printed code stays valid; e-mails sent per task turn; people
+# on one printed sheet at most.
+ACTIVATION_DAYS = int(os.environ.get("DJANGO_ACTIVATION_DAYS", "14"))
+ACTIVATION_TURN = 500
+ACTIVATION_SHEET_MAX = 2000
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."

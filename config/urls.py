@@ -11,7 +11,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms.views import media_serve
 from config.api import api, docs_view
 from lms.admin.account import AdminLoginView, AdminLogoutView
-from lms.views import launches, signin
+from lms.views import activation, launches, signin
 
 urlpatterns = [
     # Ahead of Wagtail's own pattern for the same address.
@@ -26,6 +26,17 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/login/", signin.SignInView.as_view(), name="login"),
     path("accounts/logout/", signin.SignOutView.as_view(), name="logout"),
+    path("accounts/activate/", activation.activation_code, name="activation"),
+    path(
+        "accounts/activate/password/",
+        activation.activation_password,
+        name="activation_password",
+    ),
+    path(
+        "accounts/activate/<str:token>/",
+        activation.activation_link,
+        name="activation_link",
+    ),
     path(
         "accounts/password/reset/",
         signin.PasswordResetView.as_view(),

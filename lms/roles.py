@@ -62,6 +62,8 @@ _ORG_WRITE = [
     for verb in ("add", "change", "delete", "view")
 ] + ["lms.run_import"]
 _EXEMPTIONS = ["lms.add_exemption", "lms.change_exemption", "lms.view_exemption"]
+# Sending activation (links, printed codes) to staff without a password.
+_ACTIVATION = ["lms.add_activationbatch", "lms.view_activationbatch"]
 _CERTIFICATES = ["certificates.view_certificate", "certificates.revoke_certificate"]
 _USERS = [
     "lms.add_user",
@@ -92,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "certificates.view_certificate",
         "lms.view_launch",
         *_EXEMPTIONS,
+        *_ACTIVATION,
     ],
     LAUNCH_OFFICER: [
         _ADMIN,
@@ -111,6 +114,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CERTIFICATES,
         "lms.view_launch",
         *_EXEMPTIONS,
+        *_ACTIVATION,
         *[f"wagtailcore.{verb}_apitoken" for verb in ("add", "change", "delete")],
         *[
             f"lms.{verb}_webhookendpoint"

@@ -16,6 +16,11 @@ SCHEDULES = {
         5,
         "import_jobs_sweep",
     ),
+    gettext_noop("Resume activation e-mails whose task was lost"): (
+        "lms.tasks.activation_batches_sweep",
+        5,
+        "activation_sweep",
+    ),
     gettext_noop("Close quiz attempts past their deadline"): (
         "lms.tasks.attempts_close_expired",
         5,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django_q.tasks import async_task
 
 from lms.services import (
+    activation,
     assignments,
     attempts,
     certificate_exports,
@@ -52,6 +53,17 @@ def assignments_sync_staff(
     import or an edit; ``employee_ids`` narrows it to those employees)."""
     results = assignments.assignments_sync_staff(employee_ids=employee_ids)
     return {policy_id: result.as_dict() for policy_id, result in results.items()}
+
+
+def activation_batch_send(batch_id: int) -> int:
+    """E-mail one turn of an activation sending (the next turn enqueues
+    itself)."""
+    return activation.activation_batch_send(batch_id=batch_id)
+
+
+def activation_batches_sweep() -> int:
+    """Resume activation sendings whose task was lost."""
+    return activation.activation_batches_sweep()
 
 
 def password_reset_mail(user_id: int, nonce: str, language: str) -> bool:

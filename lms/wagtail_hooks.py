@@ -268,5 +268,20 @@ def register_signin_actions(actions):
             gettext_lazy("Reset password"),
             gettext_lazy("Password set from a reset link"),
         ),
+        (
+            "activation_send",
+            gettext_lazy("Send activation"),
+            gettext_lazy("Activation e-mails sent"),
+        ),
+        (
+            "activation_sheet",
+            gettext_lazy("Print activation codes"),
+            gettext_lazy("Activation codes printed"),
+        ),
+        (
+            "activation_use",
+            gettext_lazy("Activate account"),
+            gettext_lazy("First password set by activation"),
+        ),
     ):
         actions.register_action(f"lms.{action}", label, message)

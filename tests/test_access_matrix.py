@@ -65,6 +65,7 @@ from cms.models import HomePage, PolicyPage
 from cms.quiz import quiz_pool
 from lms import roles
 from lms.models import (
+    ActivationBatch,
     Assignment,
     ImportJob,
     ManagerScope,
@@ -410,6 +411,16 @@ def _employee_bj(w: World) -> int:
     return w.other.pk
 
 
+def _batch(unit_code: str) -> Callable[[World], int]:
+    def batch(w: World) -> int:
+        return ActivationBatch.objects.get_or_create(
+            unit=w.units[unit_code],
+            defaults={"never_signed_in": False, "language": "en", "status": "done"},
+        )[0].pk
+
+    return batch
+
+
 def _policy_pk(world: World) -> dict:
     return {"pk": world.policy.pk}
 
@@ -459,6 +470,23 @@ MATRIX: list[Entry] = [
     Entry("password_reset_done", PUBLIC),
     Entry("password_reset_confirm", PUBLIC, PUBLIC),
     Entry("password_reset_complete", PUBLIC),
+    Entry(
+        "activation",
+        PUBLIC,
+        may(anonymous=NO),
+        why="an empty form is refused (400) for everyone",
+    ),
+    Entry(
+        "activation_password",
+        may(anonymous=NO),
+        may(anonymous=NO),
+        why="without a checked link or code in the session: 400 for everyone",
+    ),
+    Entry(
+        "activation_link",
+        may(anonymous=NO),
+        why="a token that exists nowhere: 400 for everyone",
+    ),
     Entry("admin_login", PUBLIC, PUBLIC),
     Entry("admin/password_reset/", PUBLIC, PUBLIC),
     Entry("wagtailadmin_login", PUBLIC, PUBLIC),
@@ -688,6 +716,24 @@ MATRIX: list[Entry] = [
     Entry(
         "lms_employees:inspect",
         cases=_own_and_other(_employee_gz, _employee_bj, get_own=may(*ORG_READERS)),
+    ),
+    Entry("lms_activation:index", may(MANAGER, ADMINISTRATOR)),
+    Entry(
+        "lms_activation:new",
+        may(MANAGER, ADMINISTRATOR),
+        may(),
+        why="an empty POST chooses no unit (400)",
+    ),
+    Entry(
+        "lms_activation:sheet",
+        post=may(),
+        why="POST only; an empty one chooses no unit (back with an error)",
+    ),
+    Entry(
+        "lms_activation:detail",
+        cases=_own_and_other(
+            _batch("GZ-TH"), _batch("BJ-DC"), get_own=may(MANAGER, ADMINISTRATOR)
+        ),
     ),
     Entry(
         "lms_employees:signin",

@@ -25,6 +25,8 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from lms.admin.forms import ImportUploadForm
 from lms.models import ImportJob
+from lms.selectors import scope_paths_for
+from lms.services.activation import SEND_PERMISSION, staff_without_signin
 from lms.services.imports.jobs import (
     CANCELLABLE,
     RUNNING,
@@ -247,6 +249,12 @@ class ImportJobDetailView(
                 "max_errors_shown": MAX_ERRORS_SHOWN,
             }
         )
+        if job.kind == ImportJob.Kind.STAFF and job.status == ImportJob.Status.DONE:
+            user = self.request.user
+            context["without_signin"] = staff_without_signin(
+                paths=scope_paths_for(user=user)
+            )
+            context["can_send_activation"] = user.has_perm(SEND_PERMISSION)
         return context
 
 

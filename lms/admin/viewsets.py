@@ -23,6 +23,7 @@ from wagtail.admin.widgets import Button
 from wagtail.log_actions import log
 
 from lms.admin.account import MANAGE_SIGNIN, EmployeeSigninView
+from lms.admin.activation import ActivationViewSet
 from lms.admin.filters import EmployeeFilterSet, ManagerScopeFilterSet, OrgUnitFilterSet
 from lms.admin.forms import EmployeeForm, ManagerScopeForm, OrgUnitForm
 from lms.admin.generic import (
@@ -473,4 +474,5 @@ class OrganisationViewSetGroup(ViewSetGroup):
         PositionViewSet("lms_positions"),
         ManagerScopeViewSet("lms_scopes"),
         ImportJobViewSet("lms_imports"),
+        ActivationViewSet("lms_activation"),
     )

@@ -1,5 +1,6 @@
 """The tables of ``lms``, one module per concern; import them from here."""
 
+from lms.models.activation import Activation, ActivationBatch
 from lms.models.audience import (
     Assignment,
     AudiencePosition,
@@ -26,6 +27,8 @@ from lms.models.tokens import ApiTokenExpiry
 from lms.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
+    "Activation",
+    "ActivationBatch",
     "ApiTokenExpiry",
     "Assignment",
     "AudiencePosition",
