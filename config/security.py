@@ -14,6 +14,7 @@ its own preview: under ``CSP_ADMIN_PREFIX`` the directives of
 
 from __future__ import annotations
 
+from csp.constants import HEADER
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
@@ -23,7 +24,21 @@ from lms.sheets import csv_neutralised
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's middleware, with the admin's directives under its prefix."""
+    """django-csp's middleware, with the admin's directives under its prefix.
+
+    A page preview in the admin (the editor's preview panel, the workflow
+    preview) is rendered by Wagtail through an inner request to the page's own
+    address, which passes this middleware too and comes back with the site's
+    policy, ``frame-ancestors 'none'``: the admin could not frame its own
+    preview. Under the admin's prefix that header is dropped, and the admin's
+    policy set in its place."""
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if _in_admin(request) and HEADER in response:
+            del response[HEADER]
+        return super().process_response(request, response)
 
     def get_policy_parts(
         self,

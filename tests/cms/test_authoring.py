@@ -597,3 +597,23 @@ def test_an_autosave_of_a_form_not_valid_yet_logs_no_bad_request(
     assert not QuietAutosave().filter(line)
     line.args = ("POST /my/attempts/3/submit/ HTTP/1.1", "400", "512")
     assert QuietAutosave().filter(line)  # elsewhere a 400 is still logged
+
+
+def test_a_page_preview_in_the_admin_may_be_framed_by_the_admin(client, cat, trainer):
+    """Wagtail renders a preview through an inner request to the page's own
+    address, which came back with the site's ``frame-ancestors 'none'``: the
+    editor's preview panel stayed blank."""
+    course(cat)
+    module = ModulePage.objects.get()
+    client.force_login(trainer)
+
+    response = client.get(f"/admin/pages/{module.pk}/view_draft/")
+
+    assert response.status_code == 200
+    assert "Accept, handle, reply, follow up." in response.content.decode()
+    policy = response["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in policy
+    assert "'none'" not in policy.split("frame-ancestors")[1].split(";")[0]
+    # The learner's page itself still refuses to be framed.
+    page = client.get(module.url)
+    assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
