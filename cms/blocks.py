@@ -146,6 +146,10 @@ class OptionBlock(blocks.StructBlock):
     correct = blocks.BooleanBlock(label=_("Correct"), required=False)
 
 
+# A new question starts with the two options it needs at least, not one.
+TWO_OPTIONS = [{"text": "", "correct": False}, {"text": "", "correct": False}]
+
+
 def _check_options(options, *, single: bool) -> list[ValidationError]:
     errors = []
     if len(options) < 2:
@@ -164,7 +168,9 @@ def _check_options(options, *, single: bool) -> list[ValidationError]:
 
 class SelfCheckBlock(blocks.StructBlock):
     question = blocks.CharBlock(label=_("Question"), max_length=300)
-    options = blocks.ListBlock(OptionBlock(), label=_("Options"), min_num=2)
+    options = blocks.ListBlock(
+        OptionBlock(), label=_("Options"), min_num=2, default=TWO_OPTIONS
+    )
     explanation = blocks.TextBlock(label=_("Explanation"), required=False)
 
     class Meta:
@@ -210,7 +216,9 @@ class _QuestionBlock(blocks.StructBlock):
 
 
 class ChoiceQuestionBlock(_QuestionBlock):
-    options = blocks.ListBlock(OptionBlock(), label=_("Options"), min_num=2)
+    options = blocks.ListBlock(
+        OptionBlock(), label=_("Options"), min_num=2, default=TWO_OPTIONS
+    )
     single = True
 
     def clean(self, value):

@@ -8,6 +8,7 @@ models with a ``ParentalKey`` to this page, shown here by their related names.
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import (
     MaxValueValidator,
     MinValueValidator,
@@ -24,12 +25,13 @@ from wagtail.admin.panels import (
     MultiFieldPanel,
 )
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import Page, WorkflowState
 
 from cms.models.module import ModulePage
 from cms.models.publishing import (
     MaterialChange,
     PreviewInTheEditorsLanguage,
+    PublicationProblemsPanel,
     PublicationRules,
 )
 from cms.models.quiz import QuizPage
@@ -175,6 +177,7 @@ class PolicyPage(PreviewInTheEditorsLanguage, PublicationRules, MaterialChange, 
     )
 
     content_panels = [
+        PublicationProblemsPanel(),
         *Page.content_panels,
         FieldPanel("code"),
         FieldPanel("summary"),
@@ -295,4 +298,38 @@ class PolicyPage(PreviewInTheEditorsLanguage, PublicationRules, MaterialChange, 
                 _("The quiz draws %(draw)d questions but its pool has only %(pool)d.")
                 % {"draw": self.questions_per_attempt, "pool": quiz.pool_size()}
             )
+        problems.extend(self._pages_in_review())
         return problems
+
+    def _pages_in_review(self) -> list[str]:
+        """A module or quiz never published that is still in review, or sent
+        back for changes: publishing the course now would give staff the
+        course without it."""
+        drafts = {
+            str(pk): title
+            for pk, title in Page.objects.child_of(self)
+            .filter(live=False)
+            .order_by("path")
+            .values_list("pk", "title")
+        }
+        if not drafts:
+            return []
+        in_review = set(
+            WorkflowState.objects.filter(
+                base_content_type=ContentType.objects.get_for_model(Page),
+                object_id__in=drafts,
+                status__in=(
+                    WorkflowState.STATUS_IN_PROGRESS,
+                    WorkflowState.STATUS_NEEDS_CHANGES,
+                ),
+            ).values_list("object_id", flat=True)
+        )
+        waiting = [title for pk, title in drafts.items() if pk in in_review]
+        return [
+            _(
+                "“%(title)s” is still in review or sent back for changes: finish its "
+                "review first."
+            )
+            % {"title": title}
+            for title in waiting
+        ]

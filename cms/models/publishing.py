@@ -14,6 +14,7 @@ from wagtail.admin.panels import (
     FieldRowPanel,
     HelpPanel,
     ObjectList,
+    Panel,
     TabbedInterface,
 )
 from wagtail.models import Page
@@ -55,6 +56,29 @@ class PublicationRules:
             if problems := self.publication_problems():
                 raise ValidationError(problems)
         return super().save(*args, **kwargs)
+
+
+class PublicationProblemsPanel(Panel):
+    """At the top of a course page's editor, why it cannot be published yet
+    (``PublicationRules.publication_problems`` of the revision being edited):
+    the approver, who is offered no "Approve" then, reads why."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "cms/panels/publication_problems.html"
+
+        def problems(self) -> list[str]:
+            instance = self.instance
+            if not getattr(instance, "pk", None):
+                return []
+            return instance.publication_problems()
+
+        def is_shown(self) -> bool:
+            return bool(self.problems())
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["problems"] = self.problems()
+            return context
 
 
 class MaterialChange(models.Model):

@@ -614,6 +614,73 @@ def test_a_page_preview_in_the_admin_may_be_framed_by_the_admin(client, cat, tra
     policy = response["Content-Security-Policy"]
     assert "frame-ancestors 'self'" in policy
     assert "'none'" not in policy.split("frame-ancestors")[1].split(";")[0]
-    # The learner's page itself still refuses to be framed.
+    # The preview leads back to the course's draft, not its public address
+    # (a 404 while the course is not live).
+    assert f'href="/admin/pages/{module.get_parent().pk}/view_draft/"' in (
+        response.content.decode()
+    )
+    # The learner's page itself still refuses to be framed, and links the
+    # course's own address.
     page = client.get(module.url)
     assert "frame-ancestors 'none'" in page["Content-Security-Policy"]
+    assert "view_draft" not in page.content.decode()
+
+
+def test_a_course_is_not_published_while_a_new_module_is_sent_back(
+    client, cat, trainer, approver
+):
+    """An approver who approved the course while one of its new modules was
+    sent back for changes published the course without that module."""
+    from wagtail.models import Task, Workflow
+
+    policy = course(cat, code="SVC-2026-04")
+    second = ModulePage(title="Module 2", slug="module-2", live=False)
+    policy.add_child(instance=second)
+    second.save_revision(user=trainer)
+    workflow = Workflow.objects.get(name=roles.REVIEW_WORKFLOW)
+    state = workflow.start(second, trainer)
+    state.current_task_state.task.specific.on_action(
+        state.current_task_state, approver, "reject"
+    )
+    policy.refresh_from_db()
+    policy.summary = "Revised"
+    policy.save_revision(user=trainer)
+    workflow.start(policy, trainer)
+
+    problems = policy.get_latest_revision_as_object().publication_problems()
+
+    assert problems == [
+        "“Module 2” is still in review or sent back for changes: finish its "
+        "review first."
+    ]
+    task = Task.objects.get(name=roles.REVIEW_TASK).specific
+    actions = [name for name, *_ in task.get_actions(policy, approver)]
+    assert "approve" not in actions and "reject" in actions
+    # The approver reads why there is no "Approve" in the editor.
+    client.force_login(approver)
+    page = client.get(f"/admin/pages/{policy.pk}/edit/").content.decode()
+    assert "This course cannot be published yet:" in page
+    assert "“Module 2” is still in review" in page
+
+
+def test_a_new_question_starts_with_the_two_options_it_needs():
+    from cms.blocks import SelfCheckBlock, SingleChoiceBlock
+
+    for block in (SelfCheckBlock(), SingleChoiceBlock()):
+        assert len(block.get_default()["options"]) == 2
+
+
+def test_the_review_dialogs_read_in_the_reviewer_s_language(cat, trainer, approver):
+    """Wagtail's comment form is translated once, when it is imported (in
+    English); the review task's own form is translated for each reader, and
+    "Approve and Publish" reads 批准并发布."""
+    from django.utils import translation
+    from wagtail.models import Task
+
+    task = Task.objects.get(name=roles.REVIEW_TASK).specific
+    with translation.override("zh-hans"):
+        form = task.get_form_for_action("reject")()
+        assert str(form.fields["comment"].label) == "评论"
+        assert translation.gettext("%(label)s and Publish") % {"label": "批准"} == (
+            "批准并发布"
+        )
