@@ -225,6 +225,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "Asia/Shanghai"
+# English times on the 24-hour clock, like the Chinese pages (config/formats).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and media files ---------------------------------------------------
 STATIC_URL = "/static/"

@@ -51,6 +51,29 @@ def test_the_result_and_the_rules_say_the_score_and_the_wait_plainly(tree, posit
     assert "第 1 题:" not in chinese
 
 
+def test_the_next_attempt_reads_the_same_everywhere(tree, positions):
+    """One format for the moment the next attempt opens (the result page, My
+    training, the quiz page and the refusal), on the 24-hour clock: "4:50
+    a.m." ended a sentence with two full stops."""
+    policy = build_course(questions=pool(2), attempt_wait_minutes=30, pass_mark=80)
+    employee = enrol(policy)
+    attempt = fail_once(employee, policy)
+    client = Client()
+    client.force_login(employee.user)
+    result = client.get(reverse("quiz_attempt", args=[attempt.pk])).content.decode()
+    moment = re.search(r"The next one opens at ([^<]+)\.</p>", result)[1]
+    assert re.fullmatch(r"[A-Z][a-z]+\.? \d+, \d{4}, \d\d:\d\d", moment), moment
+    assert f"next attempt opens at {moment}" in client.get("/my/").content.decode()
+    quiz = client.get(policy.quiz().url).content.decode()
+    assert f"Your next attempt opens at {moment} (local time)." in quiz
+    refused = client.post(reverse("quiz_start", args=[policy.pk]))
+    text = refused.content.decode()
+    assert text.count(moment) == 1  # said once, not twice
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get(reverse("quiz_attempt", args=[attempt.pk])).content.decode()
+    assert "还剩 2 次作答机会。下次作答将于" in chinese  # no space between sentences
+
+
 # --- My account: password and language ----------------------------------------
 
 
@@ -343,3 +366,48 @@ def test_a_choice_blocks_empty_choice_is_in_chinese():
     with translation.override("zh-hans"):
         block = ChoiceBlock(choices=[("a", "A")], required=False)
         assert str(block.field.choices[0][1]) == "- 请选择 -"
+
+
+def test_devserver_restarts_the_worker_when_the_code_changes(monkeypatch, tmp_path):
+    """The web server reloads itself; the worker kept running old code, and a
+    task added meanwhile failed as "not defined"."""
+    import subprocess
+    import sys
+    import threading
+
+    from django.core.management import call_command
+
+    from lms.management.commands import devserver
+
+    started: list[list[str]] = []
+    children: list[subprocess.Popen] = []
+    (tmp_path / "tasks.py").write_text("X = 1\n")
+    monkeypatch.setattr(devserver, "WATCH_SECONDS", 0.1)
+    monkeypatch.setattr(devserver.settings, "BASE_DIR", tmp_path)
+
+    def start(command):
+        started.append(command)
+        if "qcluster" in command:
+            code = "import time; time.sleep(60)"
+        else:  # the web server ends after the code was changed and seen
+            code = "import sys, time; time.sleep(1.5); sys.exit(3)"
+        child = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+        children.append(child)
+        return child
+
+    def edit():
+        import os
+        import time
+
+        time.sleep(0.4)
+        (tmp_path / "tasks.py").write_text("X = 2\n")
+        os.utime(tmp_path / "tasks.py", (time.time() + 5, time.time() + 5))
+
+    monkeypatch.setattr(devserver, "_start", start)
+    threading.Thread(target=edit).start()
+    with pytest.raises(SystemExit):
+        call_command("devserver", "127.0.0.1:0")
+
+    workers = [c for c in started if "qcluster" in c]
+    assert len(workers) == 2  # the first one, and one after the change
+    assert all(child.poll() is not None for child in children)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from lms.selectors.standing import CertificateState, Standing
@@ -13,7 +13,10 @@ from lms.services.attempts.errors import AttemptRefused
 
 
 def local_time(moment: datetime) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    """A moment as every page writes it: the site's time zone, the reader's
+    language (``DATETIME_FORMAT``: "2026年12月5日 04:49", "Dec. 5, 2026,
+    04:49")."""
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def attempt_refusal(*, standing: Standing, now: datetime) -> AttemptRefused | None:
