@@ -21,6 +21,7 @@ from wagtail.users.models import UserProfile
 from lms.models import Activation, ActivationBatch, ScopedLogEntry
 from lms.roles import ADMINISTRATOR, EMPLOYEE, MANAGER
 from lms.services import activation as service
+from tests.conftest import POSTGRES
 from tests.factories import EmployeeFactory, ManagerScopeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -460,3 +461,41 @@ def test_the_import_page_says_how_many_cannot_sign_in_yet(tree, staff, admin):
 
     assert "5 active employees cannot sign in yet" in page
     assert "/admin/organisation/activation/new/" in page
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(
+    not POSTGRES, reason="needs PostgreSQL (DATABASE_URL=postgres://...)"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_tabs_using_one_activation_at_once_set_one_password():
+    from tests.factories import build_tree, demo_positions
+    from tests.lms.test_attempts import _at_once
+
+    tree = build_tree()
+    demo_positions()
+    employee = imported(tree["GZ-TH"], "E000001")
+    admin = UserFactory(username="admin1", roles=[ADMINISTRATOR])
+    service.activation_sheet_slips(user=admin, unit=tree["GZ-TH"])
+    activation = Activation.objects.get()
+    passwords = iter(["First-tab-pass-1", "Second-tab-pass-2"])
+
+    results, errors = _at_once(
+        lambda: service.activation_complete(
+            activation_id=activation.pk, password=next(passwords)
+        )
+    )
+
+    assert len(results) == 1
+    assert len(errors) == 1
+    assert isinstance(errors[0], service.ActivationRefused)
+    assert "used already" in str(errors[0])
+    employee.user.refresh_from_db()
+    # Exactly one of the two passwords holds: the winner's.
+    held = [
+        p
+        for p in ("First-tab-pass-1", "Second-tab-pass-2")
+        if employee.user.check_password(p)
+    ]
+    assert len(held) == 1
+    assert Activation.objects.get().used_at is not None

@@ -143,6 +143,7 @@ def test_the_schedules_exist_after_migrate_and_syncing_is_idempotent():
         "lms.tasks.webhooks_sweep": 1,
         "lms.tasks.launches_watch": 15,
         "lms.tasks.import_jobs_sweep": 5,
+        "lms.tasks.activation_batches_sweep": 5,
         "lms.tasks.readiness_refresh": 1,
     }
     schedules = Schedule.objects.filter(name__in=SCHEDULES)

@@ -76,7 +76,10 @@ def _import(tree, people, whom, county) -> None:
             "unit", "position"
         )
     ]
-    rows.append([f"N{len(rows):06d}", "新员工", COUNTIES[county], "counter", ""])
+    # Staff are never deleted: their count is a number nobody holds yet (the
+    # active rows' count was not, once someone had left).
+    number = f"N{Employee.objects.count():06d}"
+    rows.append([number, "新员工", COUNTIES[county], "counter", ""])
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "staff.csv"
         with path.open("w", encoding="utf-8", newline="") as stream:
