@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_q",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -78,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "lms.middleware.TwoFactorMiddleware",
     "config.security.PrivateCacheMiddleware",
     "config.security.SpreadsheetSafeCsvMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -196,6 +200,12 @@ LOGOUT_REDIRECT_URL = "/"
 SIGNIN_ACCOUNT_FAILURES = int(os.environ.get("DJANGO_SIGNIN_ACCOUNT_FAILURES", "5"))
 SIGNIN_ADDRESS_FAILURES = int(os.environ.get("DJANGO_SIGNIN_ADDRESS_FAILURES", "50"))
 SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("DJANGO_SIGNIN_LOCKOUT_SECONDS", "900"))
+# Two-factor sign-in to the administration (lms.services.two_factor): "off",
+# "optional" (whoever set up an authenticator app is asked for its code) or
+# "required" (these roles and superusers must set one up; production).
+TWO_FACTOR = os.environ.get("DJANGO_TWO_FACTOR", "optional").strip().lower()
+TWO_FACTOR_ROLES = ["Administrators", "Approvers", "Launch officers"]
+OTP_TOTP_ISSUER = "Rollout Academy"
 # Password reset e-mails asked for one account, and reset requests from one
 # client address, per hour (beyond them nothing more is sent).
 PASSWORD_RESET_ACCOUNT_MAILS = 3

@@ -11,7 +11,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms.views import media_serve
 from config.api import api, docs_view
 from lms.admin.account import AdminLoginView, AdminLogoutView
-from lms.views import activation, launches, signin
+from lms.views import activation, launches, signin, two_factor
 
 urlpatterns = [
     # Ahead of Wagtail's own pattern for the same address.
@@ -26,6 +26,14 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/login/", signin.SignInView.as_view(), name="login"),
     path("accounts/logout/", signin.SignOutView.as_view(), name="logout"),
+    path(
+        "accounts/two-factor/", two_factor.two_factor_verify, name="two_factor_verify"
+    ),
+    path(
+        "accounts/two-factor/setup/",
+        two_factor.two_factor_setup,
+        name="two_factor_setup",
+    ),
     path("accounts/activate/", activation.activation_code, name="activation"),
     path(
         "accounts/activate/password/",

@@ -40,12 +40,28 @@ def mail_server_is_configured(**kwargs: Any) -> list[Warning]:
     if not settings.EMAIL_HOST:
         return [
             Warning(
-                "DJANGO_EMAIL_HOST is not set: review notifications are printed "
-                "to the console instead of being sent.",
+                "DJANGO_EMAIL_HOST is not set: review notifications, activation "
+                "links and password resets are printed to the console instead of "
+                "being sent.",
                 hint="Set DJANGO_EMAIL_HOST (and DJANGO_EMAIL_USER, "
                 "DJANGO_EMAIL_PASSWORD, DJANGO_DEFAULT_FROM_EMAIL) to the group's "
                 "SMTP server.",
                 id="rollout.W001",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def two_factor_is_required(**kwargs: Any) -> list[Warning]:
+    if settings.TWO_FACTOR != "required":
+        return [
+            Warning(
+                f"DJANGO_TWO_FACTOR is {settings.TWO_FACTOR!r}: administrators, "
+                "approvers and launch officers may use the administration with a "
+                "password alone.",
+                hint="Set DJANGO_TWO_FACTOR=required in production.",
+                id="rollout.W002",
             )
         ]
     return []

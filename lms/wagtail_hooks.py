@@ -269,6 +269,16 @@ def register_signin_actions(actions):
             gettext_lazy("Password set from a reset link"),
         ),
         (
+            "two_factor_setup",
+            gettext_lazy("Set up two-factor sign-in"),
+            gettext_lazy("Two-factor sign-in set up"),
+        ),
+        (
+            "two_factor_reset",
+            gettext_lazy("Remove two-factor device"),
+            gettext_lazy("Two-factor device removed"),
+        ),
+        (
             "activation_send",
             gettext_lazy("Send activation"),
             gettext_lazy("Activation e-mails sent"),

@@ -487,6 +487,18 @@ MATRIX: list[Entry] = [
         may(anonymous=NO),
         why="a token that exists nowhere: 400 for everyone",
     ),
+    Entry(
+        "two_factor_verify",
+        may(*SIGNED_IN),
+        may(),
+        why="without a device it leads to the set-up; an empty code is 400",
+    ),
+    Entry(
+        "two_factor_setup",
+        may(*SIGNED_IN),
+        may(),
+        why="an empty code is refused (400)",
+    ),
     Entry("admin_login", PUBLIC, PUBLIC),
     Entry("admin/password_reset/", PUBLIC, PUBLIC),
     Entry("wagtailadmin_login", PUBLIC, PUBLIC),

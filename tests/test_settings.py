@@ -136,6 +136,7 @@ DEPLOYED = {
     "DJANGO_SITE_URL": "https://academy.example.cn",
     "DJANGO_ALLOWED_HOSTS": "academy.example.cn",
     "DJANGO_EMAIL_HOST": "smtp.example.cn",
+    "DJANGO_TWO_FACTOR": "required",
 }
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
@@ -176,6 +177,18 @@ def test_check_deploy_warns_without_a_mail_server(tmp_path):
     )
     assert "rollout.W001" in result.stderr
     assert "DJANGO_EMAIL_HOST is not set" in result.stderr
+
+
+def test_check_deploy_warns_when_two_factor_is_not_required(tmp_path):
+    _signing_pair(tmp_path)
+    result = run(
+        ["manage.py", "check", "--deploy"],
+        DJANGO_VAR_DIR=str(tmp_path),
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        **{**DEPLOYED, "DJANGO_TWO_FACTOR": "optional"},
+    )
+    assert "rollout.W002" in result.stderr
+    assert "DJANGO_TWO_FACTOR is 'optional'" in result.stderr
 
 
 def test_check_deploy_refuses_a_production_that_would_not_sign_certificates(tmp_path):

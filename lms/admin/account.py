@@ -18,7 +18,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from lms.admin.scope import visible_employees
 from lms.models import Employee
-from lms.services import signin
+from lms.services import signin, two_factor
 from lms.views.signin import LockedStatusMixin
 
 # Who may unlock an account and end its sessions: administrators.
@@ -87,6 +87,7 @@ class EmployeeSigninView(WagtailAdminTemplateMixin, TemplateView):
             account=user,
             state=signin.signin_state(user.get_username()),
             has_password=user.has_usable_password(),
+            two_factor=two_factor.confirmed_device(user) is not None,
         )
         return context
 
@@ -98,6 +99,18 @@ class EmployeeSigninView(WagtailAdminTemplateMixin, TemplateView):
                 messages.success(request, _("Sign-in is unlocked."))
             else:
                 messages.info(request, _("Sign-in was not locked."))
+        elif action == "remove_two_factor":
+            if two_factor.two_factor_reset(user=user, by=request.user):
+                messages.success(
+                    request,
+                    _(
+                        "The two-factor device is removed: %(name)s sets up a new "
+                        "one at the next sign-in."
+                    )
+                    % {"name": self.employee.name},
+                )
+            else:
+                messages.info(request, _("There was no two-factor device."))
         elif action == "end_sessions":
             signin.user_sessions_end(user=user, by=request.user)
             if user.pk == request.user.pk:

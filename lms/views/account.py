@@ -16,6 +16,7 @@ from wagtail.users.models import UserProfile
 from lms.models import Employee, ManagerScope
 from lms.roles import ROLE_LABELS
 from lms.selectors import unit_lineage
+from lms.services.two_factor import confirmed_device
 
 
 @login_required
@@ -41,6 +42,7 @@ def my_account(request: HttpRequest) -> HttpResponse:
             "roles": roles,
             "can_use_admin": request.user.has_perm("wagtailadmin.access_admin"),
             "can_change_password": request.user.has_usable_password(),
+            "two_factor": confirmed_device(request.user) is not None,
             "language_form": LanguageForm(
                 initial={"language": translation.get_language()}
             ),

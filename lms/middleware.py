@@ -1,0 +1,52 @@
+"""The administration asks for the second factor (``lms.services.two_factor``):
+after django-otp's ``OTPMiddleware``, a signed-in person who has an
+authenticator app set up, or must have one, is sent to verify or set it up
+before any page of ``/admin/`` (the sign-in, sign-out and the pages of the
+second factor itself stay open)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from lms.services import two_factor
+
+OPEN_ADMIN_PATHS = ("/admin/login/", "/admin/logout/", "/admin/jsi18n/")
+# The session's user has no device and need not have one: not asked again in
+# this session (no query per page). A device set up later, or a role that
+# requires one, counts from the next sign-in (or "End all sessions").
+NOT_ASKED = "_two_factor_not_asked"
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        redirect = self._redirect(request)
+        return redirect or self.get_response(request)
+
+    def _redirect(self, request: HttpRequest) -> HttpResponseBase | None:
+        if settings.TWO_FACTOR == "off":
+            return None
+        path = request.path_info
+        if not path.startswith(settings.CSP_ADMIN_PREFIX) or path.startswith(
+            OPEN_ADMIN_PATHS
+        ):
+            return None
+        user = request.user
+        if not user.is_authenticated or two_factor.session_verified(request):
+            return None
+        if request.session.get(NOT_ASKED) == user.pk:
+            return None
+        if two_factor.confirmed_device(user) is not None:
+            target = "two_factor_verify"
+        elif two_factor.two_factor_required(user):
+            target = "two_factor_setup"
+        else:
+            request.session[NOT_ASKED] = user.pk
+            return None
+        query = urlencode({"next": request.get_full_path()})
+        return HttpResponseRedirect(f"{reverse(target)}?{query}")
