@@ -36,6 +36,7 @@ MODULES = [
     "bench.quiz_load",
     "bench.certificates",
     "bench.readiness",
+    "bench.activation",
 ]
 
 

@@ -113,7 +113,12 @@ class Activation(models.Model):
     class Meta:
         verbose_name = _("activation")
         verbose_name_plural = _("activations")
-        indexes = [models.Index(fields=["employee", "used_at", "voided_at"])]
+        indexes = [
+            models.Index(fields=["employee", "used_at", "voided_at"]),
+            # "Not yet sent in this batch", per employee of a sending's turn:
+            # without it SQLite scanned the batch's rows for every employee.
+            models.Index(fields=["batch", "employee", "sent_at"]),
+        ]
         constraints = [
             # One live activation per employee: a new one voids the last.
             models.UniqueConstraint(
