@@ -14,10 +14,6 @@ from django.utils.http import urlencode
 from lms.services import two_factor
 
 OPEN_ADMIN_PATHS = ("/admin/login/", "/admin/logout/", "/admin/jsi18n/")
-# The session's user has no device and need not have one: not asked again in
-# this session (no query per page). A device set up later, or a role that
-# requires one, counts from the next sign-in (or "End all sessions").
-NOT_ASKED = "_two_factor_not_asked"
 
 
 class TwoFactorMiddleware:
@@ -39,14 +35,14 @@ class TwoFactorMiddleware:
         user = request.user
         if not user.is_authenticated or two_factor.session_verified(request):
             return None
-        if request.session.get(NOT_ASKED) == user.pk:
+        if request.session.get(two_factor.NOT_ASKED) == user.pk:
+            return None
+        # A session from before the note was kept at sign-in: decide once.
+        if two_factor.not_asked_note(request, user):
             return None
         if two_factor.confirmed_device(user) is not None:
             target = "two_factor_verify"
-        elif two_factor.two_factor_required(user):
-            target = "two_factor_setup"
         else:
-            request.session[NOT_ASKED] = user.pk
-            return None
+            target = "two_factor_setup"
         query = urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(f"{reverse(target)}?{query}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.signals import user_logged_in
 from wagtail.signals import page_published, page_unpublished
 
 from certificates.models import Certificate
@@ -16,6 +17,7 @@ from certificates.signals import certificate_revoking
 from cms.models import PolicyPage
 from lms.services.assignments import assignments_sync_enqueue
 from lms.services.locks import readiness_lock
+from lms.services.two_factor import signed_in
 
 
 def policy_published(sender: Any, instance: PolicyPage, **kwargs: Any) -> None:
@@ -35,6 +37,7 @@ def certificate_revoked_soon(sender: Any, policy_id: int, **kwargs: Any) -> None
 
 
 def connect() -> None:
+    user_logged_in.connect(signed_in, dispatch_uid="lms-two-factor-note")
     certificate_revoking.connect(
         certificate_revoked_soon,
         sender=Certificate,

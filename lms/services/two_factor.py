@@ -36,6 +36,12 @@ from lms.models import User
 from lms.services import signin
 
 DEVICE_NAME = "authenticator"
+# In a session: its user has no device and need not have one, so the
+# administration does not ask (``lms.middleware``). Set at sign-in, when the
+# session is written anyway: no query or session write per page. A device
+# set up later, or a role that comes to require one, counts from the next
+# sign-in (or after "End all sessions").
+NOT_ASKED = "_two_factor_not_asked"
 
 
 def two_factor_required(user: User) -> bool:
@@ -52,6 +58,22 @@ def _in_roles(user_id: int) -> bool:
     return User.objects.filter(
         pk=user_id, groups__name__in=settings.TWO_FACTOR_ROLES
     ).exists()
+
+
+def not_asked_note(request: HttpRequest, user: User) -> bool:
+    """Note in the session whether ``user`` is never asked for a code; the
+    ``user_logged_in`` receiver, and the middleware for older sessions."""
+    if confirmed_device(user) is None and not two_factor_required(user):
+        request.session[NOT_ASKED] = user.pk
+        return True
+    request.session.pop(NOT_ASKED, None)
+    return False
+
+
+def signed_in(sender, request=None, user=None, **kwargs) -> None:
+    """``user_logged_in``: see :func:`not_asked_note`."""
+    if request is not None and settings.TWO_FACTOR != "off":
+        not_asked_note(request, user)
 
 
 def confirmed_device(user: User) -> TOTPDevice | None:
