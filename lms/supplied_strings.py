@@ -124,4 +124,55 @@ SUPPLIED = [
     # Wagtail's "Approve and Publish": its catalogue's "%(label)s 和发布" reads
     # "批准 和发布"; ours says "批准并发布".
     gettext_lazy("%(label)s and Publish"),
+    # Wagtail's review e-mails (wagtailadmin/notifications/): subjects and
+    # bodies its Chinese catalogue lacks
+    gettext_lazy(
+        'The %(model_name)s "%(title)s" has been approved in moderation '
+        'stage "%(task)s".'
+    ),
+    gettext_lazy('The %(model_name)s "%(title)s" has been approved in "%(task)s".'),
+    gettext_lazy(
+        'The %(model_name)s "%(title)s" has been rejected in moderation '
+        'stage "%(task)s".'
+    ),
+    gettext_lazy('The %(model_name)s "%(title)s" has been rejected during "%(task)s".'),
+    gettext_lazy(
+        'The %(model_name)s "%(title)s" has been submitted for approval in '
+        'moderation stage "%(task)s".'
+    ),
+    gettext_lazy(
+        'The %(model_name)s "%(title)s" has been submitted for approval to '
+        'moderation stage "%(task)s".'
+    ),
+    gettext_lazy(
+        'The %(model_name)s "%(title)s" has been submitted for approval in '
+        'moderation stage "%(task)s"'
+    ),
+    gettext_lazy(
+        'The %(model_name)s "%(title)s" has been approved in workflow "%(workflow)s".'
+    ),
+    gettext_lazy('The %(model_name)s "%(title)s" has been approved in "%(workflow)s".'),
+    gettext_lazy(
+        'The %(model_name)s "%(title)s" has been rejected during '
+        '"%(task)s" in workflow "%(workflow)s" by %(rejector)s.'
+    ),
+    gettext_lazy(
+        'The %(model_name)s "%(title)s" has been rejected during '
+        '"%(task)s" in workflow "%(workflow)s".'
+    ),
+    gettext_lazy(
+        'The %(model_name)s "%(title)s" has been rejected during "%(workflow)s".'
+    ),
+    gettext_lazy(
+        'The %(model_name)s "%(title)s" has been submitted for moderation '
+        'to workflow "%(workflow)s" by %(requester)s.'
+    ),
+    gettext_lazy(
+        'The %(model_name)s "%(title)s" has been submitted for moderation '
+        'to workflow "%(workflow)s".'
+    ),
+    gettext_lazy('The page "%(title)s" has been submitted to workflow "%(workflow)s"'),
+    gettext_lazy(
+        'The %(model_name)s "%(title)s" has been submitted to workflow "%(workflow)s"'
+    ),
 ]
