@@ -200,6 +200,30 @@ LOGOUT_REDIRECT_URL = "/"
 SIGNIN_ACCOUNT_FAILURES = int(os.environ.get("DJANGO_SIGNIN_ACCOUNT_FAILURES", "5"))
 SIGNIN_ADDRESS_FAILURES = int(os.environ.get("DJANGO_SIGNIN_ADDRESS_FAILURES", "50"))
 SIGNIN_LOCKOUT_SECONDS = int(os.environ.get("DJANGO_SIGNIN_LOCKOUT_SECONDS", "900"))
+# Single sign-on through the company's OpenID Connect directory (lms.oidc):
+# on when the client id and the provider's endpoints are given. The claim
+# named by DJANGO_OIDC_EMPLOYEE_CLAIM must hold the employee number.
+OIDC_RP_CLIENT_ID = os.environ.get("DJANGO_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("DJANGO_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("DJANGO_OIDC_AUTHORIZATION_URL", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("DJANGO_OIDC_TOKEN_URL", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("DJANGO_OIDC_USERINFO_URL", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("DJANGO_OIDC_JWKS_URL", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("DJANGO_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("DJANGO_OIDC_SCOPES", "openid")
+OIDC_EMPLOYEE_CLAIM = os.environ.get("DJANGO_OIDC_EMPLOYEE_CLAIM", "employee_no")
+# The sign-in button's words, e.g. "集团统一身份认证".
+OIDC_LABEL = os.environ.get("DJANGO_OIDC_LABEL", "")
+OIDC_CREATE_USER = False
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/sso/refused/"
+SSO_ENABLED = bool(
+    OIDC_RP_CLIENT_ID and OIDC_OP_AUTHORIZATION_ENDPOINT and OIDC_OP_TOKEN_ENDPOINT
+)
+# With single sign-on, the site's sign-in page may offer it alone (the
+# administration keeps its password form for accounts outside the HR feed).
+SSO_ONLY = SSO_ENABLED and env_bool("DJANGO_SSO_ONLY")
+if SSO_ENABLED:
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "lms.oidc.EmployeeOIDCBackend"]
 # Two-factor sign-in to the administration (lms.services.two_factor): "off",
 # "optional" (whoever set up an authenticator app is asked for its code) or
 # "required" (these roles and superusers must set one up; production).

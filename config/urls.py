@@ -4,6 +4,10 @@ from django.templatetags.static import static as static_url
 from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
+from mozilla_django_oidc.views import (
+    OIDCAuthenticationCallbackView,
+    OIDCAuthenticationRequestView,
+)
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -26,6 +30,18 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/login/", signin.SignInView.as_view(), name="login"),
     path("accounts/logout/", signin.SignOutView.as_view(), name="logout"),
+    # Single sign-on (lms.oidc), a 404 unless configured.
+    path(
+        "oidc/authenticate/",
+        signin.sso_only(OIDCAuthenticationRequestView.as_view()),
+        name="oidc_authentication_init",
+    ),
+    path(
+        "oidc/callback/",
+        signin.sso_only(OIDCAuthenticationCallbackView.as_view()),
+        name="oidc_authentication_callback",
+    ),
+    path("accounts/sso/refused/", signin.sso_refused, name="sso_refused"),
     path(
         "accounts/two-factor/", two_factor.two_factor_verify, name="two_factor_verify"
     ),

@@ -65,3 +65,21 @@ def two_factor_is_required(**kwargs: Any) -> list[Warning]:
             )
         ]
     return []
+
+
+@register(deploy=True)
+def staff_have_a_way_to_sign_in(**kwargs: Any) -> list[Warning]:
+    """Imported staff have no password: they need the company's single
+    sign-on, or activation links by e-mail (printed codes alone do not scale
+    to a group)."""
+    if not settings.SSO_ENABLED and not settings.EMAIL_HOST:
+        return [
+            Warning(
+                "Neither single sign-on nor a mail server is configured: staff "
+                "imported without a password can be activated only with printed "
+                "codes, and nobody can reset a forgotten password.",
+                hint="Configure single sign-on (DJANGO_OIDC_*) or DJANGO_EMAIL_HOST.",
+                id="rollout.W003",
+            )
+        ]
+    return []

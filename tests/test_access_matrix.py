@@ -499,6 +499,21 @@ MATRIX: list[Entry] = [
         may(),
         why="an empty code is refused (400)",
     ),
+    Entry(
+        "oidc_authentication_init",
+        may(anonymous=NO),
+        why="single sign-on is not configured in the tests' world: 404",
+    ),
+    Entry(
+        "oidc_authentication_callback",
+        may(anonymous=NO),
+        why="single sign-on is not configured in the tests' world: 404",
+    ),
+    Entry(
+        "sso_refused",
+        may(anonymous=NO),
+        why="a page that says a sign-in was refused (403)",
+    ),
     Entry("admin_login", PUBLIC, PUBLIC),
     Entry("admin/password_reset/", PUBLIC, PUBLIC),
     Entry("wagtailadmin_login", PUBLIC, PUBLIC),

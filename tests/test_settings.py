@@ -177,6 +177,26 @@ def test_check_deploy_warns_without_a_mail_server(tmp_path):
     )
     assert "rollout.W001" in result.stderr
     assert "DJANGO_EMAIL_HOST is not set" in result.stderr
+    # Nor single sign-on: imported staff have no way in but printed codes.
+    assert "rollout.W003" in result.stderr
+
+
+def test_check_deploy_accepts_single_sign_on_without_a_mail_server(tmp_path):
+    _signing_pair(tmp_path)
+    result = run(
+        ["manage.py", "check", "--deploy"],
+        DJANGO_VAR_DIR=str(tmp_path),
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        **{
+            **DEPLOYED,
+            "DJANGO_EMAIL_HOST": "",
+            "DJANGO_OIDC_CLIENT_ID": "rollout",
+            "DJANGO_OIDC_AUTHORIZATION_URL": "https://sso.example.cn/authorize",
+            "DJANGO_OIDC_TOKEN_URL": "https://sso.example.cn/token",
+        },
+    )
+    assert "rollout.W003" not in result.stderr
+    assert "rollout.W001" in result.stderr
 
 
 def test_check_deploy_warns_when_two_factor_is_not_required(tmp_path):

@@ -3,8 +3,11 @@ pages, with the limits of ``lms.services.signin``."""
 
 from __future__ import annotations
 
+import functools
+
+from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
@@ -27,10 +30,24 @@ class LockedStatusMixin:
 
 class SignInView(LockedStatusMixin, auth_views.LoginView):
     """The site's sign-in, by employee number. Django's view: the session key
-    is rotated at sign-in, and ``?next=`` leads only to this site."""
+    is rotated at sign-in, and ``?next=`` leads only to this site. With single
+    sign-on it offers the company's directory too, or alone
+    (``SSO_ONLY``)."""
 
     authentication_form = EmployeeNumberLoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sso"] = settings.SSO_ENABLED
+        context["sso_only"] = settings.SSO_ONLY
+        context["sso_label"] = settings.OIDC_LABEL
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if settings.SSO_ONLY:
+            return HttpResponse(status=405)
+        return super().post(request, *args, **kwargs)
 
 
 class SignOutView(auth_views.LogoutView):
@@ -73,3 +90,21 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         password_reset.password_reset_done(user=form.user)
         return response
+
+
+def sso_only(view):
+    """``view`` while single sign-on is configured; a 404 otherwise."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.SSO_ENABLED:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def sso_refused(request: HttpRequest) -> HttpResponse:
+    """Where a refused single sign-on ends: the directory knew the person,
+    this site has no active employee for them."""
+    return render(request, "registration/sso_refused.html", status=403)
