@@ -411,3 +411,21 @@ def test_devserver_restarts_the_worker_when_the_code_changes(monkeypatch, tmp_pa
     workers = [c for c in started if "qcluster" in c]
     assert len(workers) == 2  # the first one, and one after the change
     assert all(child.poll() is not None for child in children)
+
+
+def test_my_training_offers_to_resume_an_attempt_left_open(tree, positions):
+    """An attempt interrupted (a closed tab, a lost connection) used to read
+    "quiz open · Take the quiz" on My training."""
+    from lms.services.attempts import attempt_start
+
+    policy = build_course(questions=pool(2))
+    employee = enrol(policy)  # every module read
+    attempt = attempt_start(employee=employee, policy=policy)
+    client = Client()
+    client.force_login(employee.user)
+
+    page = client.get("/my/").content.decode()
+
+    assert "an attempt in progress" in page
+    assert f'href="{reverse("quiz_attempt", args=[attempt.pk])}"' in page
+    assert "Resume the quiz" in page and "Take the quiz" not in page
