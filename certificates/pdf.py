@@ -100,28 +100,37 @@ _QR_MASK = 2
 _QR_QUIET = 2  # modules of white border (the page around is white too)
 
 
-def qr_draw(pdf: canvas.Canvas, url: str, x: float, y: float, side: float) -> None:
-    """A QR code of ``url`` (error correction M) filling a ``side`` square,
-    drawn as one path of the dark runs of each row."""
+def qr_runs(data: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """A QR code of ``data`` (error correction M): its size in modules, and
+    its dark runs as (row, first column, length), left to right."""
     code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(url)
+    code.addData(data)
     code.version = code.calculate_version()
     code.makeImpl(False, _QR_MASK)
-    count = code.getModuleCount()
-    box = side / (count + 2 * _QR_QUIET)
-    path = pdf.beginPath()
+    runs = []
     for row, modules in enumerate(code.modules):
         column = 0
         for dark, run in itertools.groupby(modules):
             length = sum(1 for _ in run)
             if dark:
-                path.rect(
-                    x + (column + _QR_QUIET) * box,
-                    y + side - (row + _QR_QUIET + 1) * box,
-                    length * box,
-                    box,
-                )
+                runs.append((row, column, length))
             column += length
+    return code.getModuleCount(), runs
+
+
+def qr_draw(pdf: canvas.Canvas, url: str, x: float, y: float, side: float) -> None:
+    """A QR code of ``url`` filling a ``side`` square, drawn as one path of
+    the dark runs of each row."""
+    count, runs = qr_runs(url)
+    box = side / (count + 2 * _QR_QUIET)
+    path = pdf.beginPath()
+    for row, column, length in runs:
+        path.rect(
+            x + (column + _QR_QUIET) * box,
+            y + side - (row + _QR_QUIET + 1) * box,
+            length * box,
+            box,
+        )
     pdf.saveState()
     pdf.setFillColor(INK)
     pdf.drawPath(path, stroke=0, fill=1)

@@ -37,12 +37,10 @@ class TwoFactorMiddleware:
             return None
         if request.session.get(two_factor.NOT_ASKED) == user.pk:
             return None
-        # A session from before the note was kept at sign-in: decide once.
-        if two_factor.not_asked_note(request, user):
+        # A session from before the note was kept at sign-in: decided once.
+        step = two_factor.note_step(request, user)
+        if step is None:
             return None
-        if two_factor.confirmed_device(user) is not None:
-            target = "two_factor_verify"
-        else:
-            target = "two_factor_setup"
+        target = "two_factor_verify" if step == "verify" else "two_factor_setup"
         query = urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(f"{reverse(target)}?{query}")

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import (
     FieldPanel,
@@ -66,6 +67,7 @@ class PublicationProblemsPanel(Panel):
     class BoundPanel(Panel.BoundPanel):
         template_name = "cms/panels/publication_problems.html"
 
+        @cached_property
         def problems(self) -> list[str]:
             instance = self.instance
             if not getattr(instance, "pk", None):
@@ -73,11 +75,11 @@ class PublicationProblemsPanel(Panel):
             return instance.publication_problems()
 
         def is_shown(self) -> bool:
-            return bool(self.problems())
+            return bool(self.problems)
 
         def get_context_data(self, parent_context=None):
             context = super().get_context_data(parent_context)
-            context["problems"] = self.problems()
+            context["problems"] = self.problems
             return context
 
 

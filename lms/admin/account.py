@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -44,7 +44,9 @@ class AdminLogoutView(LogoutView):
         return super().dispatch(request, *args, **kwargs)
 
 
-class EmployeeSigninView(WagtailAdminTemplateMixin, TemplateView):
+class EmployeeSigninView(
+    PermissionRequiredMixin, WagtailAdminTemplateMixin, TemplateView
+):
     """An employee's sign-in, for administrators (``lms.change_user``): the
     last sign-in, recent failures and a lock; unlock, and end every session
     (a lost phone). Employees outside the person's scopes are a 404."""
@@ -54,11 +56,8 @@ class EmployeeSigninView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "key"
     index_url_name = "lms_employees:index"
     edit_url_name = "lms_employees:edit"
-
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.has_perm(MANAGE_SIGNIN):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    permission_required = MANAGE_SIGNIN
+    raise_exception = True
 
     @cached_property
     def employee(self) -> Employee:

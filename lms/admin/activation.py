@@ -10,9 +10,9 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -30,17 +30,18 @@ from lms.activation_sheet import SheetData, Slip, activation_sheet_pdf
 from lms.admin.widgets import OrgUnitChooserWidget
 from lms.models import ActivationBatch, OrgUnit, Position
 from lms.selectors import scope_paths_for, units_visible_to
+from lms.selectors.scope import subtree_filter
 from lms.services import activation as service
 
 PER_PAGE = 30
 REFRESH_SECONDS = 3
 
 
-class SendRequiredMixin:
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.has_perm(service.SEND_PERMISSION):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+class SendRequiredMixin(PermissionRequiredMixin):
+    """Managers and administrators (``lms.add_activationbatch``); others 403."""
+
+    permission_required = service.SEND_PERMISSION
+    raise_exception = True
 
 
 class SelectionForm(forms.Form):
@@ -77,12 +78,7 @@ def batches_visible_to(user):
     paths = scope_paths_for(user=user)
     if paths is None:
         return batches
-    if not paths:
-        return batches.none()
-    query = Q()
-    for scope in paths:
-        query |= Q(unit__path__startswith=scope)
-    return batches.filter(query)
+    return batches.filter(subtree_filter(paths, "unit__path"))
 
 
 class ActivationIndexView(SendRequiredMixin, WagtailAdminTemplateMixin, TemplateView):

@@ -50,7 +50,7 @@ from wagtail.log_actions import log
 from wagtail.users.models import UserProfile
 
 from lms.models import Activation, ActivationBatch, Employee, OrgUnit, Position, User
-from lms.selectors.scope import unit_visible_to
+from lms.selectors.scope import subtree_filter, unit_visible_to
 from lms.services import signin
 
 SEND_PERMISSION = "lms.add_activationbatch"
@@ -134,10 +134,7 @@ def staff_without_signin(*, paths: list[str] | None = None) -> int:
     )
     staff = _without_password()
     if paths is not None:
-        query = Q(pk__in=[])
-        for path in paths:
-            query |= Q(unit__path__startswith=path)
-        staff = staff.filter(query)
+        staff = staff.filter(subtree_filter(paths, "unit__path"))
     return staff.filter(~Exists(live)).count()
 
 
@@ -344,8 +341,8 @@ def activation_batches_sweep(*, idle_minutes: int = 10) -> int:
         .filter(touched_at__lt=idle)
         .values_list("pk", flat=True)
     )
+    ActivationBatch.objects.filter(pk__in=stalled).update(touched_at=timezone.now())
     for pk in stalled:
-        ActivationBatch.objects.filter(pk=pk).update(touched_at=timezone.now())
         _enqueue(pk)
     return len(stalled)
 

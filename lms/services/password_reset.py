@@ -61,23 +61,12 @@ def too_many_message() -> str:
     )
 
 
-def _count(key: str) -> int:
-    """Count one more in an hour's window; the count so far."""
-    if cache.add(key, 1, HOUR):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, HOUR)
-        return 1
-
-
-def reset_users(login: str):
+def reset_users(login: str) -> list[User]:
     """Active accounts with a usable password whose employee number is
     ``login``, or whose e-mail address is."""
     login = login.strip()
     if not login:
-        return User.objects.none()
+        return []
     users = User.objects.filter(is_active=True).filter(
         Q(username__iexact=login) | (Q(email__iexact=login) & ~Q(email=""))
     )
@@ -90,11 +79,14 @@ def password_reset_request(*, request: HttpRequest, login: str) -> Outcome:
     address_key = "password-reset:address:" + signin.subject_digest(
         signin.ADDRESS, client_address(request)
     )
-    if _count(address_key) > settings.PASSWORD_RESET_ADDRESS_REQUESTS:
+    if (
+        signin.window_count(address_key, HOUR)
+        > settings.PASSWORD_RESET_ADDRESS_REQUESTS
+    ):
         return Outcome.TOO_MANY
     language = translation.get_language()
     for user in reset_users(login):
-        if _count(f"password-reset:account:{user.pk}") > (
+        if signin.window_count(f"password-reset:account:{user.pk}", HOUR) > (
             settings.PASSWORD_RESET_ACCOUNT_MAILS
         ):
             continue

@@ -128,6 +128,18 @@ def _keys(kind: str, value: str) -> tuple[str, str]:
     return f"signin:failures:{subject}", f"signin:lock:{subject}"
 
 
+def window_count(key: str, seconds: int) -> int:
+    """Count one more under ``key``, a count that starts with its first and
+    expires ``seconds`` later; the count so far (atomic with Redis)."""
+    if cache.add(key, 1, seconds):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, seconds)
+        return 1
+
+
 def _subjects(request: HttpRequest, username: str) -> list[tuple[str, str]]:
     return [(ACCOUNT, username), (ADDRESS, client_address(request))]
 
@@ -149,14 +161,7 @@ def signin_failed(request: HttpRequest, username: str) -> Lock | None:
     lock = None
     for kind, value in _subjects(request, username):
         failures_key, lock_key = _keys(kind, value)
-        if cache.add(failures_key, 1, window):
-            failures = 1
-        else:
-            try:
-                failures = cache.incr(failures_key)
-            except ValueError:  # expired between add and incr
-                cache.add(failures_key, 1, window)
-                failures = 1
+        failures = window_count(failures_key, window)
         if failures >= _limit(kind):
             until = timezone.now() + datetime.timedelta(seconds=window)
             cache.set(lock_key, until, window)

@@ -19,19 +19,18 @@ their next sign-in.
 
 from __future__ import annotations
 
-import itertools
 from base64 import b32encode
-from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.html import escape
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from reportlab.graphics.barcode import qrencoder
 from wagtail.log_actions import log
 
+from certificates.pdf import qr_runs
 from lms.models import User
 from lms.services import signin
 
@@ -60,20 +59,33 @@ def _in_roles(user_id: int) -> bool:
     ).exists()
 
 
-def not_asked_note(request: HttpRequest, user: User) -> bool:
-    """Note in the session whether ``user`` is never asked for a code; the
-    ``user_logged_in`` receiver, and the middleware for older sessions."""
-    if confirmed_device(user) is None and not two_factor_required(user):
+def two_factor_step(user: User) -> str | None:
+    """What the administration asks of ``user`` before it opens:
+    ``"verify"`` (a device is set up), ``"setup"`` (one is required), or
+    ``None``."""
+    if confirmed_device(user) is not None:
+        return "verify"
+    if two_factor_required(user):
+        return "setup"
+    return None
+
+
+def note_step(request: HttpRequest, user: User) -> str | None:
+    """:func:`two_factor_step`, noted in the session when it is ``None``
+    (:data:`NOT_ASKED`)."""
+    step = two_factor_step(user)
+    if step is None:
         request.session[NOT_ASKED] = user.pk
-        return True
-    request.session.pop(NOT_ASKED, None)
-    return False
+    else:
+        request.session.pop(NOT_ASKED, None)
+    return step
 
 
 def signed_in(sender, request=None, user=None, **kwargs) -> None:
-    """``user_logged_in``: see :func:`not_asked_note`."""
+    """``user_logged_in``: the note of :func:`note_step`, made while the
+    session is written anyway."""
     if request is not None and settings.TWO_FACTOR != "off":
-        not_asked_note(request, user)
+        note_step(request, user)
 
 
 def confirmed_device(user: User) -> TOTPDevice | None:
@@ -100,27 +112,20 @@ def secret_text(device: TOTPDevice) -> str:
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
-def qr_svg(data: str, *, size: int = 200) -> str:
-    """An inline SVG QR code of ``data`` (the app's ``otpauth://`` address;
-    reportlab's encoder, so no image library)."""
-    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    code.addData(data)
-    code.version = code.calculate_version()
-    code.makeImpl(False, 2)
-    count = code.getModuleCount()
+def qr_svg(data: str, *, label: str, size: int = 200) -> str:
+    """An inline SVG QR code of ``data`` (the app's ``otpauth://`` address),
+    from the certificates' encoder: no image library."""
+    count, runs = qr_runs(data)
     quiet = 2
     side = count + 2 * quiet
-    parts = []
-    for row, modules in enumerate(code.modules):
-        column = 0
-        for dark, run in itertools.groupby(modules):
-            length = sum(1 for _ in run)
-            if dark:
-                parts.append(f"M{column + quiet} {row + quiet}h{length}v1h-{length}z")
-            column += length
+    parts = [
+        f"M{column + quiet} {row + quiet}h{length}v1h-{length}z"
+        for row, column, length in runs
+    ]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" '
-        f'width="{size}" height="{size}" role="img" aria-label="{escape(data)}">'
+        f'width="{size}" height="{size}" role="img" '
+        f'aria-label="{escape(label)}">'
         f'<rect width="{side}" height="{side}" fill="#fff"/>'
         f'<path d="{"".join(parts)}" fill="#000"/></svg>'
     )

@@ -77,6 +77,8 @@ class PasswordResetView(auth_views.PasswordResetView):
             response = self.form_invalid(form)
             response.status_code = LOCKED_STATUS
             return response
+        # FormView's redirect to the "sent" page: Django's form_valid would
+        # send the e-mail here, in the request (the service's task does).
         return super(auth_views.PasswordResetView, self).form_valid(form)
 
 

@@ -88,7 +88,12 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     device = two_factor.two_factor_enrolment(user=request.user)
     context = {
         "next": _next(request),
-        "qr": mark_safe(two_factor.qr_svg(device.config_url)),
+        "qr": mark_safe(
+            two_factor.qr_svg(
+                device.config_url,
+                label=_("A QR code to scan with the authenticator app"),
+            )
+        ),
         "secret": two_factor.secret_text(device),
         "required": two_factor.two_factor_required(request.user),
         "issuer": settings.OTP_TOTP_ISSUER,

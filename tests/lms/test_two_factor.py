@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from lms.models import ScopedLogEntry
 from lms.roles import ADMINISTRATOR, APPROVER, EMPLOYEE, MANAGER
+from lms.services import two_factor
 from tests.factories import EmployeeFactory, UserFactory
 from tests.lms.test_attempts import _unit
 
@@ -53,8 +54,13 @@ def test_setting_up_shows_a_qr_code_and_the_key_then_confirms_with_a_code():
     client = signed_in("admin1")
 
     page = client.get(SETUP).content.decode()
-    assert "<svg" in page and "otpauth://totp/" in page
     device = TOTPDevice.objects.get()
+    # The QR code of the app's otpauth:// address, drawn inline.
+    assert device.config_url.startswith("otpauth://totp/")
+    qr = two_factor.qr_svg(
+        device.config_url, label="A QR code to scan with the authenticator app"
+    )
+    assert qr in page
     assert not device.confirmed
     wrong = client.post(SETUP, {"code": "000000"})
     assert wrong.status_code == 400
