@@ -6,7 +6,7 @@ PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-e2e run serve migrate demo messages compilemessages test e2e lint fmt bench check clean
+.PHONY: help install install-e2e install-ldap run serve migrate demo messages compilemessages test e2e lint fmt bench check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -28,6 +28,15 @@ E2E_STAMP := $(VENV)/.installed-e2e
 $(E2E_STAMP): $(STAMP) pyproject.toml
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e ".[dev,e2e]"
 	@touch $(E2E_STAMP)
+
+LDAP_STAMP := $(VENV)/.installed-ldap
+
+# python-ldap is built from source: apt-get install libldap2-dev libsasl2-dev.
+$(LDAP_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[dev,ldap]"
+	@touch $(LDAP_STAMP)
+
+install-ldap: $(LDAP_STAMP)  ## install sign-in with an LDAP / Active Directory password (needs libldap2-dev, libsasl2-dev)
 
 install-e2e: $(E2E_STAMP)  ## install the browser journeys' tools (Playwright, axe-core)
 

@@ -224,6 +224,28 @@ SSO_ENABLED = bool(
 SSO_ONLY = SSO_ENABLED and env_bool("DJANGO_SSO_ONLY")
 if SSO_ENABLED:
     AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "lms.oidc.EmployeeOIDCBackend"]
+# Sign-in with the company directory's password: LDAP or Active Directory
+# (lms.ldap_auth), on when DJANGO_LDAP_SERVER_URI is set; needs the optional
+# extra: pip install -e ".[ldap]". A service account searches
+# DJANGO_LDAP_USER_BASE with DJANGO_LDAP_USER_FILTER (%(user)s is what the
+# person typed, escaped); the entry's DJANGO_LDAP_EMPLOYEE_ATTR holds the
+# employee number.
+LDAP_SERVER_URI = os.environ.get("DJANGO_LDAP_SERVER_URI", "")
+LDAP_BIND_DN = os.environ.get("DJANGO_LDAP_BIND_DN", "")
+LDAP_BIND_PASSWORD = os.environ.get("DJANGO_LDAP_BIND_PASSWORD", "")
+LDAP_USER_BASE = os.environ.get("DJANGO_LDAP_USER_BASE", "")
+LDAP_USER_FILTER = os.environ.get(
+    "DJANGO_LDAP_USER_FILTER", "(employeeNumber=%(user)s)"
+)
+LDAP_EMPLOYEE_ATTR = os.environ.get("DJANGO_LDAP_EMPLOYEE_ATTR", "employeeNumber")
+LDAP_START_TLS = env_bool("DJANGO_LDAP_START_TLS")
+LDAP_TIMEOUT = int(os.environ.get("DJANGO_LDAP_TIMEOUT", "5"))  # seconds
+LDAP_ENABLED = bool(LDAP_SERVER_URI)
+if LDAP_ENABLED:
+    AUTHENTICATION_BACKENDS = [
+        *AUTHENTICATION_BACKENDS,
+        "lms.ldap_auth.EmployeeLDAPBackend",
+    ]
 # Two-factor sign-in to the administration (lms.services.two_factor): "off",
 # "optional" (whoever set up an authenticator app is asked for its code) or
 # "required" (these roles and superusers must set one up; production).

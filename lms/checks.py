@@ -72,14 +72,48 @@ def staff_have_a_way_to_sign_in(**kwargs: Any) -> list[Warning]:
     """Imported staff have no password: they need the company's single
     sign-on, or activation links by e-mail (printed codes alone do not scale
     to a group)."""
-    if not settings.SSO_ENABLED and not settings.EMAIL_HOST:
+    if not (settings.SSO_ENABLED or settings.LDAP_ENABLED) and not settings.EMAIL_HOST:
         return [
             Warning(
-                "Neither single sign-on nor a mail server is configured: staff "
+                "Neither single sign-on, a directory nor a mail server is "
+                "configured: staff "
                 "imported without a password can be activated only with printed "
                 "codes, and nobody can reset a forgotten password.",
-                hint="Configure single sign-on (DJANGO_OIDC_*) or DJANGO_EMAIL_HOST.",
+                hint="Configure single sign-on (DJANGO_OIDC_*), the directory "
+                "(DJANGO_LDAP_*) or DJANGO_EMAIL_HOST.",
                 id="rollout.W003",
             )
         ]
     return []
+
+
+@register()
+def directory_can_be_used(**kwargs: Any) -> list[Error]:
+    """LDAP is configured by the environment but installed as an extra: say
+    so at start-up, not with a 500 at the first sign-in."""
+    if not settings.LDAP_ENABLED:
+        return []
+    errors = []
+    try:
+        import django_auth_ldap  # noqa: F401
+        import ldap  # noqa: F401
+    except ImportError as error:
+        errors.append(
+            Error(
+                "DJANGO_LDAP_SERVER_URI is set but the LDAP extra is missing "
+                f"({error}).",
+                hint='pip install -e ".[ldap]" (python-ldap builds against '
+                "Debian's libldap2-dev and libsasl2-dev).",
+                id="rollout.E003",
+            )
+        )
+    if not settings.LDAP_USER_BASE:
+        errors.append(
+            Error(
+                "DJANGO_LDAP_SERVER_URI is set but DJANGO_LDAP_USER_BASE is not: "
+                "the directory cannot be searched for staff.",
+                hint="Set DJANGO_LDAP_USER_BASE, e.g. ou=people,dc=example,dc=com.",
+                id="rollout.E004",
+            )
+        )
+    return errors

@@ -4,6 +4,10 @@ from wagtail.admin.forms.auth import LoginForm
 
 from lms.services import signin
 
+# The request attribute lms.ldap_auth sets when the directory did not answer
+# (named here: that module needs the optional LDAP extra).
+ldap_unavailable = "directory_unavailable"
+
 
 class EmployeeNumberLoginForm(LoginForm):
     """Log in with the employee number (or an account name for non-staff users).
@@ -19,6 +23,10 @@ class EmployeeNumberLoginForm(LoginForm):
         **LoginForm.error_messages,
         "invalid_login": _(
             "This employee number and password do not match. Please try again."
+        ),
+        "directory_unavailable": _(
+            "The company directory did not answer, so your password could not "
+            "be checked. Please try again in a few minutes."
         ),
     }
 
@@ -53,6 +61,15 @@ class EmployeeNumberLoginForm(LoginForm):
         try:
             super().clean()
         except forms.ValidationError:
+            if self.user_cache is None and getattr(
+                self.request, ldap_unavailable, False
+            ):
+                # The directory (lms.ldap_auth) could not check the password:
+                # not a wrong password, so not counted as one.
+                raise forms.ValidationError(
+                    self.error_messages["directory_unavailable"],
+                    code="directory_unavailable",
+                ) from None
             if self.user_cache is None:  # not an inactive account's refusal
                 lock = signin.signin_failed(self.request, username)
                 if lock is not None:

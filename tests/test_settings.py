@@ -369,3 +369,32 @@ def test_a_nonce_is_added_only_for_a_page_that_inlines_a_script(rf):
     assert csp_directives(plain.headers["Content-Security-Policy"])["script-src"] == [
         "'self'"
     ]
+
+
+def test_a_directory_without_a_search_base_stops_the_commands(tmp_path):
+    result = run(
+        ["manage.py", "check"],
+        DJANGO_VAR_DIR=str(tmp_path),
+        DJANGO_LDAP_SERVER_URI="ldap://127.0.0.1:1",
+    )
+    assert result.returncode != 0
+    assert "rollout.E004" in result.stderr
+    assert "DJANGO_LDAP_USER_BASE" in result.stderr
+
+
+def test_a_configured_directory_adds_its_backend_after_the_passwords(tmp_path):
+    result = run(
+        [
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.AUTHENTICATION_BACKENDS)",
+        ],
+        DJANGO_VAR_DIR=str(tmp_path),
+        DJANGO_LDAP_SERVER_URI="ldap://127.0.0.1:1",
+        DJANGO_LDAP_USER_BASE="ou=people,dc=example,dc=cn",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "['lms.auth.EmployeeBackend', 'lms.ldap_auth.EmployeeLDAPBackend']" in (
+        result.stdout
+    )
